@@ -1,0 +1,756 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * llm_sched: a class-based sched_ext scheduler for hosts that run LLM jobs
+ * beside other work.
+ *
+ * Design
+ *
+ * The daemon compiles the JSON policy into one struct llm_policy (see
+ * include/llm_schedd/intf.h) and writes it into the inactive slot of the
+ * two-slot `policy` map, then flips `active_slot`. Every callback reads the
+ * slot once, so a decision never mixes two generations. Tasks remember the
+ * generation they were classified under and are classified again lazily on
+ * their next decision, so no task is ever seen without a class.
+ *
+ * Each class has four FIFO-or-vtime DSQs, one per queue: its default CPU
+ * set, the forward set, the backward set, and "any" for tasks whose own
+ * affinity misses their phase set (affinity always wins; the kernel skips
+ * tasks that cannot run on the consuming CPU). All inserts are vtime
+ * inserts, which lets a reload change a class's order without mixing FIFO
+ * and priority inserts on one DSQ: fifo and rr use an arrival stamp as the
+ * key, fair uses weighted virtual time.
+ *
+ * ops.dispatch walks the classes from highest to lowest priority and takes
+ * the first task whose queue covers this CPU. A waking task kicks an idle
+ * CPU of its set, or else preempts (SCX_KICK_PREEMPT) the CPU running the
+ * lowest-priority task below it, so its wait is bounded by the preemption
+ * latency rather than by a slice. The starvation guard runs first in
+ * dispatch: a class that has had queued tasks but no CPU for
+ * starvation_ns is served before everyone; ops.tick shortens the running
+ * slice when that is due, so the guard holds even when all CPUs are busy
+ * with long slices.
+ *
+ * Phases come from the thread itself: prctl(PR_SET_TIMERSLACK) with one of
+ * two reserved values (LLM_PHASE_SLACK_*). The kernel only lets a thread
+ * change its own slack (others need CAP_SYS_NICE and ptrace rights), it
+ * costs one syscall, and the value is read here at every decision, so a
+ * switch applies at the next decision; ops.tick moves a running thread that
+ * sits on a wrong-phase CPU within one tick.
+ *
+ * Slices: in history mode a task's slice is clamp(scale * ewma, min, max)
+ * where ewma averages its recent running->stopping bursts, so CPU-bound
+ * threads get long slices (fewer switches) and short sleepers short ones.
+ *
+ * Trade-offs and known limits
+ *
+ * - Picking a CPU walks the task's CPU set bit by bit: O(nr_cpus) per
+ *   wakeup. Fine up to a few hundred CPUs; bpf_cpumask kptrs would be the
+ *   next step beyond.
+ * - cpu_state is read by other CPUs without locks. A stale read can kick a
+ *   CPU that no longer runs a lower class; the kicked CPU simply re-runs
+ *   dispatch and keeps the best task. Accepted.
+ * - A policy slot is rewritten only two reloads after it was last live, so
+ *   a reader holding the old slot across a whole reload is the only way to
+ *   see a torn table; a decision takes microseconds, reloads milliseconds.
+ * - The starvation guard is per class: it promises that each class with
+ *   queued tasks runs at least every starvation_ns; within the class the
+ *   class's own order shares that time.
+ * - Per-CPU kernel threads bypass classes and go straight to their CPU's
+ *   local queue, so they are never starved or moved.
+ */
+#include "scx_compat.bpf.h"
+#include "llm_schedd/intf.h"
+#include "llm_schedd/slice_math.h"
+
+char _license[] SEC("license") = "GPL";
+
+#define DSQ_BASE 0x100ULL
+#define CLASS_NONE ((u32)-1)
+#define PF_KTHREAD 0x00200000
+
+const volatile __u32 nr_cpus = 1;       /* possible CPUs, set by the loader */
+const volatile __u64 fault_error_after = 0; /* test only: scx_bpf_error after N dispatches */
+
+__u32 active_slot;                      /* written by the daemon */
+struct llm_exit_info exit_info;        /* filled by ops.exit */
+__u64 nr_dispatches_total;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LLM_POLICY_SLOTS);
+	__type(key, u32);
+	__type(value, struct llm_policy);
+} policy SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct llm_task_ctx);
+} task_ctxs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LLM_MAX_CLASSES);
+	__type(key, u32);
+	__type(value, struct llm_class_stats);
+} class_stats SEC(".maps");
+
+struct cpu_state {
+	u32 running_class; /* CLASS_NONE when idle or running a non-scx task */
+	u32 running_prio;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LLM_MAX_CPUS);
+	__type(key, u32);
+	__type(value, struct cpu_state);
+} cpu_states SEC(".maps");
+
+struct class_state {
+	u64 vtime_now;  /* fair order: the class's virtual clock */
+	u64 wait_since; /* last time the class ran or started waiting */
+	s64 nr_runnable;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LLM_MAX_CLASSES);
+	__type(key, u32);
+	__type(value, struct class_state);
+} class_states SEC(".maps");
+
+static __always_inline u64 dsq_of(u32 cls, u32 queue)
+{
+	return DSQ_BASE + (u64)cls * LLM_NR_QUEUES + queue;
+}
+
+static __always_inline struct llm_policy *cur_policy(void)
+{
+	u32 slot = READ_ONCE(active_slot) & 1;
+
+	return bpf_map_lookup_elem(&policy, &slot);
+}
+
+static __always_inline struct llm_class *class_of(struct llm_policy *pol, u32 cls)
+{
+	if (cls >= LLM_MAX_CLASSES)
+		return NULL;
+	return &pol->classes[LLM_IDX(cls, LLM_MAX_CLASSES)];
+}
+
+static __always_inline struct llm_class_stats *stats_of(u32 cls)
+{
+	return bpf_map_lookup_elem(&class_stats, &cls);
+}
+
+static __always_inline struct class_state *cstate_of(u32 cls)
+{
+	return bpf_map_lookup_elem(&class_states, &cls);
+}
+
+static __always_inline struct cpu_state *cpu_state_of(s32 cpu)
+{
+	u32 key = cpu;
+
+	return bpf_map_lookup_elem(&cpu_states, &key);
+}
+
+static __always_inline u32 lim_cpus(void)
+{
+	return nr_cpus < LLM_MAX_CPUS ? nr_cpus : LLM_MAX_CPUS;
+}
+
+static __always_inline bool prefix_match(const char *s, const char *prefix, u32 len)
+{
+	for (u32 i = 0; i < LLM_COMM_LEN; i++) {
+		if (i >= len)
+			return true;
+		if (s[i] != prefix[i])
+			return false;
+	}
+	return true;
+}
+
+static __always_inline u64 comm_head(struct task_struct *p)
+{
+	u64 head = 0;
+
+	bpf_probe_read_kernel(&head, sizeof(head), p->comm);
+	return head;
+}
+
+static __always_inline u64 cgroup_ptr(struct task_struct *p)
+{
+	return (u64)BPF_CORE_READ(p, cgroups, dfl_cgrp);
+}
+
+static bool in_cgroup(struct task_struct *p, const struct llm_rule *r)
+{
+	struct cgroup *cg = BPF_CORE_READ(p, cgroups, dfl_cgrp);
+	struct cgroup *anc = NULL;
+	u32 lvl = r->cgroup_level;
+
+	if (!cg || (u32)BPF_CORE_READ(cg, level) < lvl || lvl > 64)
+		return false;
+	bpf_probe_read_kernel(&anc, sizeof(anc),
+			      (void *)cg + bpf_core_field_offset(struct cgroup, ancestors) +
+				      lvl * sizeof(void *));
+	return anc && BPF_CORE_READ(anc, kn, id) == r->cgroup_id;
+}
+
+static bool rule_matches(struct task_struct *p, const struct llm_rule *r)
+{
+	u32 f = r->flags;
+
+	if (f & LLM_MATCH_NEVER)
+		return false;
+	if (f & LLM_MATCH_ALL)
+		return true;
+	if ((f & LLM_MATCH_PID) && (u32)p->pid != r->pid)
+		return false;
+	if ((f & LLM_MATCH_TGID) && (u32)p->tgid != r->tgid)
+		return false;
+	if ((f & LLM_MATCH_UID) && BPF_CORE_READ(p, real_cred, uid.val) != r->uid)
+		return false;
+	if (f & LLM_MATCH_COMM) {
+		char comm[LLM_COMM_LEN] = {};
+
+		bpf_probe_read_kernel(comm, sizeof(comm), p->comm);
+		if (!prefix_match(comm, r->comm, r->comm_len))
+			return false;
+	}
+	if (f & LLM_MATCH_LEADER_COMM) {
+		char comm[LLM_COMM_LEN] = {};
+
+		BPF_CORE_READ_INTO(&comm, p, group_leader, comm);
+		if (!prefix_match(comm, r->leader_comm, r->leader_comm_len))
+			return false;
+	}
+	if ((f & LLM_MATCH_CGROUP) && !in_cgroup(p, r))
+		return false;
+	return true;
+}
+
+static u32 classify(struct task_struct *p, struct llm_policy *pol)
+{
+	u32 n = pol->nr_rules;
+
+	s32 i;
+	bpf_for(i, 0, n) {
+		if (i >= LLM_MAX_RULES)
+			break;
+		struct llm_rule *r = &pol->rules[LLM_IDX(i, LLM_MAX_RULES)];
+
+		if (rule_matches(p, r)) {
+			u32 cls = r->class_id;
+
+			return cls < pol->nr_classes ? cls : pol->default_class;
+		}
+	}
+	return pol->default_class;
+}
+
+/* Task context with its class brought up to date: new policy, cgroup or comm. */
+static struct llm_task_ctx *task_ctx(struct task_struct *p, struct llm_policy *pol)
+{
+	struct llm_task_ctx *tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
+	u64 head;
+
+	if (!tctx)
+		return NULL;
+	head = comm_head(p) ^ cgroup_ptr(p);
+	if (tctx->generation != pol->generation || tctx->comm_head != head) {
+		tctx->class_id = classify(p, pol);
+		tctx->generation = pol->generation;
+		tctx->comm_head = head;
+	}
+	if (tctx->class_id >= pol->nr_classes || tctx->class_id >= LLM_MAX_CLASSES)
+		tctx->class_id = pol->default_class < LLM_MAX_CLASSES ? pol->default_class : 0;
+	return tctx;
+}
+
+static __always_inline u32 phase_of(struct task_struct *p)
+{
+	return llm_phase_from_slack(p->timer_slack_ns);
+}
+
+static bool mask_meets_affinity(struct task_struct *p, const struct llm_cpumask *m)
+{
+	u32 n = lim_cpus();
+
+	s32 cpu;
+	bpf_for(cpu, 0, n) {
+		if (llm_cpumask_test(m, cpu) && bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+			return true;
+	}
+	return false;
+}
+
+/* Which of the class's queues the task goes to. */
+static u32 queue_for(struct task_struct *p, struct llm_class *c, u32 *phase_out)
+{
+	u32 q = LLM_PHASE_NONE;
+
+	if (c->flags & LLM_CLASS_HAS_PHASES)
+		q = phase_of(p);
+	*phase_out = q;
+	if (q >= LLM_NR_QUEUES)
+		q = LLM_PHASE_NONE;
+	if (p->nr_cpus_allowed >= (int)lim_cpus())
+		return q;
+	return mask_meets_affinity(p, &c->cpus[LLM_IDX(q, LLM_NR_QUEUES)]) ? q : LLM_PHASE_ANY;
+}
+
+static __always_inline bool cpu_in_queue(struct llm_class *c, u32 q, s32 cpu)
+{
+	if (q == LLM_PHASE_ANY)
+		return true;
+	if (q >= LLM_NR_QUEUES)
+		return false;
+	return llm_cpumask_test(&c->cpus[LLM_IDX(q, LLM_NR_QUEUES)], cpu);
+}
+
+static __always_inline u64 class_nr_queued(u32 cls)
+{
+	u64 n = 0;
+
+	for (u32 q = 0; q < LLM_NR_QUEUES; q++)
+		n += scx_bpf_dsq_nr_queued(dsq_of(cls, q));
+	return n;
+}
+
+static __always_inline bool is_percpu_kthread(struct task_struct *p)
+{
+	return (p->flags & PF_KTHREAD) && p->nr_cpus_allowed == 1;
+}
+
+/* An exclusive owner with runnable threads keeps other classes off cpu. */
+static __always_inline bool blocked_by_owner(struct llm_policy *pol, u32 cls, s32 cpu)
+{
+	struct class_state *cs;
+	struct llm_class *oc;
+	s32 owner;
+
+	if (cpu < 0 || cpu >= LLM_MAX_CPUS)
+		return false;
+	owner = pol->cpu_owner[LLM_IDX(cpu, LLM_MAX_CPUS)];
+	if (owner < 0 || (u32)owner == cls)
+		return false;
+	oc = class_of(pol, owner);
+	if (!oc || !(oc->flags & LLM_CLASS_EXCLUSIVE))
+		return false;
+	cs = cstate_of(owner);
+	return cs && READ_ONCE(cs->nr_runnable) > 0;
+}
+
+/*
+ * Find a CPU for a queued task: an idle one in its set (kicked awake), or the
+ * one running the lowest class below it (kicked with preemption).
+ */
+static void kick_for(struct task_struct *p, struct llm_policy *pol, u32 cls, struct llm_class *c,
+		     u32 q)
+{
+	s32 victim = -1;
+	u32 victim_prio = c->priority;
+	u32 n = lim_cpus();
+	struct llm_class_stats *st;
+
+	s32 cpu;
+	bpf_for(cpu, 0, n) {
+		struct cpu_state *cst;
+
+		if (!cpu_in_queue(c, q, cpu) || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+			continue;
+		if (blocked_by_owner(pol, cls, cpu))
+			continue;
+		if (scx_bpf_test_and_clear_cpu_idle(cpu)) {
+			scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+			return;
+		}
+		cst = cpu_state_of(cpu);
+		if (!cst || cst->running_class == CLASS_NONE || cst->running_class == cls)
+			continue;
+		/* The owner of a CPU takes it back from a borrower of any priority. */
+		if (cpu < LLM_MAX_CPUS && pol->cpu_owner[LLM_IDX(cpu, LLM_MAX_CPUS)] == (s32)cls) {
+			victim = cpu;
+			break;
+		}
+		if (cst->running_prio < victim_prio) {
+			victim = cpu;
+			victim_prio = cst->running_prio;
+		}
+	}
+	if (victim < 0)
+		return;
+	scx_bpf_kick_cpu(victim, SCX_KICK_PREEMPT);
+	st = stats_of(cls);
+	if (st)
+		st->preemptions++;
+}
+
+static __always_inline u64 slice_of(struct llm_class *c, struct llm_task_ctx *tctx)
+{
+	u64 s = llm_slice_for(c, tctx->ewma_ns, tctx->bursts);
+
+	return s ? s : SCX_SLICE_DFL;
+}
+
+static __always_inline bool cpu_allowed_for(struct task_struct *p, struct llm_class *c, u32 q, s32 cpu)
+{
+	return cpu >= 0 && cpu_in_queue(c, q, cpu) && bpf_cpumask_test_cpu(cpu, p->cpus_ptr);
+}
+
+s32 BPF_STRUCT_OPS(llm_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
+{
+	struct llm_policy *pol = cur_policy();
+	struct llm_task_ctx *tctx;
+	struct llm_class *c;
+	u32 q, phase, n = lim_cpus();
+	s32 first = -1;
+
+	if (!pol || is_percpu_kthread(p))
+		return prev_cpu;
+	tctx = task_ctx(p, pol);
+	if (!tctx || !(c = class_of(pol, tctx->class_id)))
+		return prev_cpu;
+	q = queue_for(p, c, &phase);
+
+	if (cpu_allowed_for(p, c, q, prev_cpu) && !blocked_by_owner(pol, tctx->class_id, prev_cpu) &&
+	    scx_bpf_test_and_clear_cpu_idle(prev_cpu))
+		goto direct;
+	s32 cpu;
+	bpf_for(cpu, 0, n) {
+		if (!cpu_allowed_for(p, c, q, cpu) || blocked_by_owner(pol, tctx->class_id, cpu))
+			continue;
+		if (first < 0)
+			first = cpu;
+		if (scx_bpf_test_and_clear_cpu_idle(cpu)) {
+			prev_cpu = cpu;
+			goto direct;
+		}
+	}
+	/* No idle CPU: stay where the phase allows; enqueue will queue it. */
+	if (!cpu_allowed_for(p, c, q, prev_cpu) && first >= 0)
+		return first;
+	return prev_cpu;
+direct:
+	tctx->phase = phase;
+	tctx->enqueued_at = llm_now();
+	llm_dsq_insert(p, SCX_DSQ_LOCAL, slice_of(c, tctx), 0);
+	{
+		struct llm_class_stats *st = stats_of(tctx->class_id);
+
+		if (st) {
+			st->enqueues++;
+			st->dispatches++;
+		}
+	}
+	return prev_cpu;
+}
+
+void BPF_STRUCT_OPS(llm_enqueue, struct task_struct *p, u64 enq_flags)
+{
+	struct llm_policy *pol = cur_policy();
+	struct llm_task_ctx *tctx;
+	struct llm_class_stats *st;
+	struct class_state *cs;
+	struct llm_class *c;
+	u32 q, phase, cls;
+	u64 now = llm_now(), key;
+
+	if (!pol || is_percpu_kthread(p) || !(tctx = task_ctx(p, pol)) ||
+	    !(c = class_of(pol, tctx->class_id))) {
+		llm_dsq_insert(p, SCX_DSQ_LOCAL, SCX_SLICE_DFL, enq_flags);
+		return;
+	}
+	cls = tctx->class_id;
+	q = queue_for(p, c, &phase);
+	tctx->phase = phase;
+	tctx->enqueued_at = now;
+	st = stats_of(cls);
+	if (st) {
+		st->enqueues++;
+		if (q == LLM_PHASE_ANY)
+			st->affinity_fallbacks++;
+	}
+	cs = cstate_of(cls);
+	if (cs && class_nr_queued(cls) == 0)
+		cs->wait_since = now;
+
+	if (c->order == LLM_ORDER_FAIR) {
+		if (cs && (s64)(tctx->vtime - (cs->vtime_now - c->slice_max_ns)) < 0)
+			tctx->vtime = cs->vtime_now - c->slice_max_ns;
+		key = tctx->vtime;
+	} else {
+		key = tctx->fifo_key;
+	}
+	llm_dsq_insert_vtime(p, dsq_of(cls, q), slice_of(c, tctx), key, enq_flags);
+	kick_for(p, pol, cls, c, q);
+}
+
+static __always_inline bool try_class(struct llm_policy *pol, u32 cls, s32 cpu)
+{
+	struct llm_class *c = class_of(pol, cls);
+
+	if (!c || blocked_by_owner(pol, cls, cpu))
+		return false;
+	for (u32 q = 0; q < LLM_NR_QUEUES; q++) {
+		if (!cpu_in_queue(c, q, cpu))
+			continue;
+		if (llm_dsq_move_to_local(dsq_of(cls, q)))
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool class_starving(struct llm_policy *pol, u32 cls, u64 now)
+{
+	struct class_state *cs = cstate_of(cls);
+
+	return cs && pol->starvation_ns && now - READ_ONCE(cs->wait_since) > pol->starvation_ns &&
+	       class_nr_queued(cls) > 0;
+}
+
+void BPF_STRUCT_OPS(llm_dispatch, s32 cpu, struct task_struct *prev)
+{
+	struct llm_policy *pol = cur_policy();
+	u32 n;
+	u64 now = llm_now();
+
+	if (!pol)
+		return;
+	n = pol->nr_classes;
+	if (fault_error_after && ++nr_dispatches_total > fault_error_after) {
+		llm_error("llm_sched: injected test fault after %llu dispatches", fault_error_after);
+		return;
+	}
+
+	/* Starvation guard first: lowest classes are the likeliest to starve. */
+	s32 i;
+	bpf_for(i, 0, n) {
+		u32 cls, idx = n - 1 - i;
+
+		if (idx >= LLM_MAX_CLASSES)
+			break;
+		cls = pol->prio_order[LLM_IDX(idx, LLM_MAX_CLASSES)];
+		if (class_starving(pol, cls, now) && try_class(pol, cls, cpu)) {
+			struct llm_class_stats *st = stats_of(cls);
+
+			if (st) {
+				st->starvation_rescues++;
+				st->dispatches++;
+			}
+			return;
+		}
+	}
+	bpf_for(i, 0, n) {
+		u32 cls;
+
+		if (i >= LLM_MAX_CLASSES)
+			break;
+		cls = pol->prio_order[LLM_IDX(i, LLM_MAX_CLASSES)];
+		if (try_class(pol, cls, cpu)) {
+			struct llm_class_stats *st = stats_of(cls);
+
+			if (st)
+				st->dispatches++;
+			return;
+		}
+	}
+}
+
+void BPF_STRUCT_OPS(llm_tick, struct task_struct *p)
+{
+	struct llm_policy *pol = cur_policy();
+	struct llm_task_ctx *tctx;
+	struct llm_class *c;
+	s32 cpu = scx_bpf_task_cpu(p);
+	u32 q, phase, n, prio;
+	u64 now = llm_now();
+
+	if (!pol || is_percpu_kthread(p) || !(tctx = task_ctx(p, pol)) ||
+	    !(c = class_of(pol, tctx->class_id)))
+		return;
+
+	/* A phase switch, or a reload, left the task on a CPU it may not use. */
+	q = queue_for(p, c, &phase);
+	if (!cpu_in_queue(c, q, cpu) || blocked_by_owner(pol, tctx->class_id, cpu)) {
+		struct llm_class_stats *st = stats_of(tctx->class_id);
+
+		p->scx.slice = 0;
+		if (st && phase != tctx->phase)
+			st->phase_migrations++;
+		return;
+	}
+
+	/* A lower class has waited starvation_ns: give the CPU up now. */
+	prio = c->priority;
+	n = pol->nr_classes;
+	s32 i;
+	bpf_for(i, 0, n) {
+		struct llm_class *lc;
+		u32 cls;
+
+		if (i >= LLM_MAX_CLASSES)
+			break;
+		cls = pol->prio_order[LLM_IDX(i, LLM_MAX_CLASSES)];
+		lc = class_of(pol, cls);
+		if (!lc || lc->priority >= prio)
+			continue;
+		if (class_starving(pol, cls, now)) {
+			p->scx.slice = 0;
+			return;
+		}
+	}
+}
+
+void BPF_STRUCT_OPS(llm_runnable, struct task_struct *p, u64 enq_flags)
+{
+	struct llm_policy *pol = cur_policy();
+	struct llm_task_ctx *tctx;
+	struct class_state *cs;
+
+	if (!pol || !(tctx = task_ctx(p, pol)))
+		return;
+	tctx->fifo_key = llm_now();
+	/* Count it in its class; quiescent() uncounts the same class even if a
+	 * reload or a cgroup move reclassifies the task in between. */
+	tctx->runnable_class = tctx->class_id;
+	cs = cstate_of(tctx->class_id);
+	if (cs)
+		__sync_fetch_and_add(&cs->nr_runnable, 1);
+}
+
+void BPF_STRUCT_OPS(llm_running, struct task_struct *p)
+{
+	struct llm_policy *pol = cur_policy();
+	struct llm_task_ctx *tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
+	struct llm_class_stats *st;
+	struct class_state *cs;
+	struct cpu_state *cst;
+	struct llm_class *c;
+	u64 now = llm_now();
+
+	if (!pol || !tctx)
+		return;
+	tctx->started_at = now;
+	tctx->slice_ns = p->scx.slice;
+	st = stats_of(tctx->class_id);
+	if (st && tctx->enqueued_at && now > tctx->enqueued_at)
+		st->lat_hist[llm_lat_bucket(now - tctx->enqueued_at) & (LLM_LAT_BUCKETS - 1)]++;
+	tctx->enqueued_at = 0;
+	cs = cstate_of(tctx->class_id);
+	if (cs) {
+		cs->wait_since = now;
+		if ((s64)(p->scx.dsq_vtime - cs->vtime_now) > 0)
+			cs->vtime_now = p->scx.dsq_vtime;
+	}
+	cst = cpu_state_of(scx_bpf_task_cpu(p));
+	c = class_of(pol, tctx->class_id);
+	if (cst && c) {
+		cst->running_class = tctx->class_id;
+		cst->running_prio = c->priority;
+	}
+}
+
+void BPF_STRUCT_OPS(llm_stopping, struct task_struct *p, bool runnable)
+{
+	struct llm_policy *pol = cur_policy();
+	struct llm_task_ctx *tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
+	struct llm_class_stats *st;
+	struct cpu_state *cst;
+	struct llm_class *c;
+	u64 now = llm_now(), burst;
+
+	cst = cpu_state_of(scx_bpf_task_cpu(p));
+	if (cst)
+		cst->running_class = CLASS_NONE;
+	if (!pol || !tctx || !tctx->started_at || !(c = class_of(pol, tctx->class_id)))
+		return;
+	burst = now - tctx->started_at;
+	tctx->ewma_ns = llm_ewma_update(tctx->ewma_ns, burst, c->ewma_q10, tctx->bursts);
+	tctx->bursts++;
+	st = stats_of(tctx->class_id);
+	if (st)
+		st->runtime_ns += burst;
+	if (p->scx.weight)
+		tctx->vtime += burst * 100 / p->scx.weight;
+	/* rr: an expired slice goes to the back of the class. */
+	if (runnable && p->scx.slice == 0 && c->order == LLM_ORDER_RR)
+		tctx->fifo_key = now;
+}
+
+void BPF_STRUCT_OPS(llm_quiescent, struct task_struct *p, u64 deq_flags)
+{
+	struct llm_task_ctx *tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
+	struct class_state *cs;
+
+	if (!tctx || tctx->runnable_class == CLASS_NONE)
+		return;
+	cs = cstate_of(tctx->runnable_class);
+	if (cs)
+		__sync_fetch_and_sub(&cs->nr_runnable, 1);
+	tctx->runnable_class = CLASS_NONE;
+}
+
+s32 BPF_STRUCT_OPS(llm_init_task, struct task_struct *p, struct scx_init_task_args *args)
+{
+	struct llm_task_ctx *tctx;
+
+	tctx = bpf_task_storage_get(&task_ctxs, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!tctx)
+		return -12; /* -ENOMEM */
+	tctx->generation = (u64)-1; /* classify at the first decision */
+	tctx->runnable_class = CLASS_NONE;
+	return 0;
+}
+
+s32 BPF_STRUCT_OPS_SLEEPABLE(llm_init)
+{
+	u32 n = LLM_MAX_CLASSES * LLM_NR_QUEUES;
+
+	s32 i;
+	bpf_for(i, 0, n) {
+		s32 ret = scx_bpf_create_dsq(DSQ_BASE + i, -1);
+
+		if (ret)
+			return ret;
+	}
+	s32 cpu;
+	bpf_for(cpu, 0, LLM_MAX_CPUS) {
+		struct cpu_state *cst = cpu_state_of(cpu);
+
+		if (cst)
+			cst->running_class = CLASS_NONE;
+	}
+	return 0;
+}
+
+void BPF_STRUCT_OPS(llm_exit, struct scx_exit_info *ei)
+{
+	exit_info.exit_cpu = BPF_CORE_READ(ei, exit_cpu);
+	exit_info.exit_code = BPF_CORE_READ(ei, exit_code);
+	bpf_probe_read_kernel_str(exit_info.reason, sizeof(exit_info.reason), BPF_CORE_READ(ei, reason));
+	bpf_probe_read_kernel_str(exit_info.msg, sizeof(exit_info.msg), BPF_CORE_READ(ei, msg));
+	/* kind last: the daemon polls it. */
+	WRITE_ONCE(exit_info.kind, BPF_CORE_READ(ei, kind));
+}
+
+SEC(".struct_ops.link")
+struct sched_ext_ops llm_sched_ops = {
+	.select_cpu = (void *)llm_select_cpu,
+	.enqueue = (void *)llm_enqueue,
+	.dispatch = (void *)llm_dispatch,
+	.tick = (void *)llm_tick,
+	.runnable = (void *)llm_runnable,
+	.running = (void *)llm_running,
+	.stopping = (void *)llm_stopping,
+	.quiescent = (void *)llm_quiescent,
+	.init_task = (void *)llm_init_task,
+	.init = (void *)llm_init,
+	.exit = (void *)llm_exit,
+	.timeout_ms = 5000,
+	.name = "llm_sched",
+};

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The few sched_ext helpers llm_sched needs, written for this project so the
+ * build does not depend on the kernel source tree's tools/sched_ext headers.
+ *
+ * Kernel 6.12 named the dispatch kfuncs scx_bpf_dispatch*, 6.13 renamed them
+ * scx_bpf_dsq_insert*, and 7.1 added an enq_flags argument to
+ * scx_bpf_dsq_move_to_local (exported as ...___v2 in 7.3's BTF). Every
+ * variant is declared __weak; bpf_ksym_exists() is folded to a constant when
+ * libbpf loads the program, so the verifier only sees the branch for the
+ * running kernel.
+ */
+#ifndef LLM_SCX_COMPAT_BPF_H
+#define LLM_SCX_COMPAT_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+/* 6.12 names (absent from the 7.3 BTF the header was generated from). */
+void scx_bpf_dispatch(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __weak __ksym;
+void scx_bpf_dispatch_vtime(struct task_struct *p, u64 dsq_id, u64 slice, u64 vtime,
+			    u64 enq_flags) __weak __ksym;
+bool scx_bpf_consume(u64 dsq_id) __weak __ksym;
+
+static __always_inline void llm_dsq_insert(struct task_struct *p, u64 dsq_id, u64 slice,
+					   u64 enq_flags)
+{
+	if (bpf_ksym_exists(scx_bpf_dsq_insert___v2))
+		scx_bpf_dsq_insert___v2(p, dsq_id, slice, enq_flags);
+	else if (bpf_ksym_exists(scx_bpf_dsq_insert))
+		scx_bpf_dsq_insert(p, dsq_id, slice, enq_flags);
+	else
+		scx_bpf_dispatch(p, dsq_id, slice, enq_flags);
+}
+
+static __always_inline void llm_dsq_insert_vtime(struct task_struct *p, u64 dsq_id, u64 slice,
+						 u64 vtime, u64 enq_flags)
+{
+	if (bpf_ksym_exists(scx_bpf_dsq_insert_vtime))
+		scx_bpf_dsq_insert_vtime(p, dsq_id, slice, vtime, enq_flags);
+	else
+		scx_bpf_dispatch_vtime(p, dsq_id, slice, vtime, enq_flags);
+}
+
+static __always_inline bool llm_dsq_move_to_local(u64 dsq_id)
+{
+	if (bpf_ksym_exists(scx_bpf_dsq_move_to_local___v2))
+		return scx_bpf_dsq_move_to_local___v2(dsq_id, 0);
+	if (bpf_ksym_exists(scx_bpf_dsq_move_to_local))
+		return scx_bpf_dsq_move_to_local(dsq_id);
+	return scx_bpf_consume(dsq_id);
+}
+
+/* scx_bpf_now() arrived in 6.14; older kernels use the tick-granular clock. */
+static __always_inline u64 llm_now(void)
+{
+	if (bpf_ksym_exists(scx_bpf_now))
+		return scx_bpf_now();
+	return bpf_ktime_get_ns();
+}
+
+/* Formatted scx_bpf_error()/scx_bpf_exit(): arguments go through a u64 array. */
+#define LLM_BSTR_PREAMBLE(fmt, args...)                                            \
+	static char ___fmt[] = fmt;                                                \
+	unsigned long long ___param[___bpf_narg(args)] = {};                       \
+	_Pragma("GCC diagnostic push")                                             \
+	_Pragma("GCC diagnostic ignored \"-Wint-conversion\"")                     \
+	___bpf_fill(___param, args);                                               \
+	_Pragma("GCC diagnostic pop")
+
+#define llm_error(fmt, args...)                                                    \
+	({                                                                         \
+		LLM_BSTR_PREAMBLE(fmt, ##args)                                     \
+		scx_bpf_error_bstr(___fmt, ___param, sizeof(___param));            \
+	})
+
+#define BPF_STRUCT_OPS(name, args...) SEC("struct_ops/" #name) BPF_PROG(name, ##args)
+#define BPF_STRUCT_OPS_SLEEPABLE(name, args...) SEC("struct_ops.s/" #name) BPF_PROG(name, ##args)
+
+#ifndef READ_ONCE
+#define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
+#endif
+
+/*
+ * Index clamp for arrays inside map values. clang may compute &a[i] before
+ * the bounds check it was written after; the empty asm pins the value and
+ * the mask (sizes are powers of two) gives the verifier a bound it can see.
+ */
+#define barrier_var(var) asm volatile("" : "+r"(var))
+#define LLM_IDX(i, size) ({ u32 ___i = (i); barrier_var(___i); ___i & ((size) - 1); })
+
+#ifndef likely
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#endif
+
+#endif /* LLM_SCX_COMPAT_BPF_H */

@@ -1,0 +1,50 @@
+// llm-schedd: loads the llm_sched sched_ext scheduler and applies the JSON
+// policy. See README.md for the operator's guide.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "policy/machine.h"
+#include "service/daemon.h"
+#include "service/logging.h"
+#include "service/options.h"
+#include "service/policy_source.h"
+#include "version.h"
+
+int main(int argc, char** argv)
+{
+    using namespace llm;
+    std::vector<std::string> args(argv + 1, argv + argc);
+    std::string error;
+    auto opt = service::parse_options(args, &error);
+    if (!opt) {
+        std::fprintf(stderr, "llm-schedd: %s\n%s", error.c_str(), service::kUsage);
+        return 1;
+    }
+    if (opt->help) {
+        std::fputs(service::kUsage, stdout);
+        return 0;
+    }
+    if (opt->version) {
+        std::printf("llm-schedd %s\n", kVersion);
+        return 0;
+    }
+    if (opt->example) {
+        std::fputs(kExamplePolicy, stdout);
+        return 0;
+    }
+    service::setup_logging(opt->log_level);
+    if (opt->check) {
+        std::string report;
+        auto loaded = service::load_policy_file(opt->config, policy::Machine::probe(), 1, &report);
+        if (!loaded) {
+            std::fputs(report.c_str(), stderr);
+            return 1;
+        }
+        std::printf("%s: OK\n%s", opt->config.c_str(), loaded->compiled.describe(loaded->policy).c_str());
+        return 0;
+    }
+    return service::Daemon(*opt).run();
+}

@@ -1,0 +1,203 @@
+#include "policy/compiler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+#include "policy/units.h"
+
+namespace llm::policy {
+namespace {
+
+void set_mask(llm_cpumask& m, const std::set<unsigned>& cpus)
+{
+    std::memset(&m, 0, sizeof(m));
+    for (unsigned c : cpus)
+        if (c < LLM_MAX_CPUS)
+            m.bits[c / 64] |= 1ULL << (c % 64);
+}
+
+std::set<unsigned> mask_set(const llm_cpumask& m)
+{
+    std::set<unsigned> out;
+    for (unsigned c = 0; c < LLM_MAX_CPUS; ++c)
+        if ((m.bits[c / 64] >> (c % 64)) & 1)
+            out.insert(c);
+    return out;
+}
+
+uint32_t q10(double x) { return static_cast<uint32_t>(std::lround(x * 1024.0)); }
+
+void copy_prefix(char (&dst)[LLM_COMM_LEN], uint32_t& len, const std::string& s)
+{
+    std::memset(dst, 0, sizeof(dst));
+    len = static_cast<uint32_t>(std::min<size_t>(s.size(), LLM_COMM_LEN - 1));
+    std::memcpy(dst, s.data(), len);
+}
+
+}  // namespace
+
+CompiledPolicy compile(const Policy& p, const Machine& m, const CgroupResolver& resolve, uint64_t generation)
+{
+    auto t = std::make_shared<llm_policy>();
+    std::memset(t.get(), 0, sizeof(*t));
+    CompiledPolicy out;
+    t->generation = generation;
+    t->starvation_ns = p.scheduler.starvation_ns;
+    t->nr_classes = static_cast<uint32_t>(p.classes.size());
+    t->nr_cpus = m.nr_possible_cpus;
+    std::fill(std::begin(t->cpu_owner), std::end(t->cpu_owner), -1);
+
+    std::vector<uint32_t> order(p.classes.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t a, uint32_t b) { return p.classes[a].priority > p.classes[b].priority; });
+    std::copy(order.begin(), order.end(), t->prio_order);
+
+    for (uint32_t i = 0; i < p.classes.size(); ++i) {
+        const auto& c = p.classes[i];
+        auto& k = t->classes[i];
+        out.class_names.push_back(c.name);
+        k.priority = c.priority;
+        k.order = c.order == Order::Fifo ? LLM_ORDER_FIFO : c.order == Order::RoundRobin ? LLM_ORDER_RR : LLM_ORDER_FAIR;
+        k.slice_mode = c.slice.mode == SliceMode::History ? LLM_SLICE_HISTORY : LLM_SLICE_FIXED;
+        k.slice_ns = c.slice.mode == SliceMode::History ? c.slice.max_ns : c.slice.fixed_ns;
+        k.slice_min_ns = c.slice.mode == SliceMode::History ? c.slice.min_ns : c.slice.fixed_ns;
+        k.slice_max_ns = c.slice.mode == SliceMode::History ? c.slice.max_ns : c.slice.fixed_ns;
+        k.ewma_q10 = q10(c.slice.ewma);
+        k.scale_q10 = q10(c.slice.scale);
+        if (c.cpus_exclusive)
+            k.flags |= LLM_CLASS_EXCLUSIVE;
+        auto def = c.cpus ? *c.cpus : m.online_cpus;
+        set_mask(k.cpus[LLM_PHASE_NONE], def);
+        if (p.has_phases(c)) {
+            k.flags |= LLM_CLASS_HAS_PHASES;
+            set_mask(k.cpus[LLM_PHASE_FORWARD], c.forward.value_or(def));
+            set_mask(k.cpus[LLM_PHASE_BACKWARD], c.backward.value_or(def));
+        } else {
+            k.cpus[LLM_PHASE_FORWARD] = k.cpus[LLM_PHASE_NONE];
+            k.cpus[LLM_PHASE_BACKWARD] = k.cpus[LLM_PHASE_NONE];
+        }
+        for (unsigned w = 0; w < LLM_CPU_WORDS; ++w)
+            k.cpus[LLM_PHASE_ANY].bits[w] =
+                k.cpus[0].bits[w] | k.cpus[1].bits[w] | k.cpus[2].bits[w];
+        if (c.match.size() == 1 && c.match[0].catch_all)
+            t->default_class = i;
+    }
+    // A CPU's owner is the highest-priority class that names it explicitly.
+    for (uint32_t i : order) {
+        const auto& c = p.classes[i];
+        std::set<unsigned> own;
+        for (const auto* s : {&c.cpus, &c.forward, &c.backward})
+            if (*s)
+                own.insert((*s)->begin(), (*s)->end());
+        for (unsigned cpu : own)
+            if (cpu < LLM_MAX_CPUS && t->cpu_owner[cpu] < 0)
+                t->cpu_owner[cpu] = static_cast<int32_t>(i);
+    }
+    // Rules in file order: first match wins.
+    uint32_t nr = 0;
+    for (uint32_t i = 0; i < p.classes.size(); ++i) {
+        for (const auto& rule : p.classes[i].match) {
+            if (nr >= LLM_MAX_RULES)
+                break;
+            auto& r = t->rules[nr++];
+            r.class_id = i;
+            if (rule.catch_all) {
+                r.flags |= LLM_MATCH_ALL;
+                t->default_class = i;
+                continue;
+            }
+            if (rule.cgroup_prefix) {
+                auto ref = resolve ? resolve(*rule.cgroup_prefix) : std::nullopt;
+                if (ref) {
+                    r.flags |= LLM_MATCH_CGROUP;
+                    r.cgroup_id = ref->id;
+                    r.cgroup_level = ref->level;
+                } else {
+                    r.flags |= LLM_MATCH_NEVER;
+                    out.notes.push_back("class " + p.classes[i].name + ": cgroup " + *rule.cgroup_prefix +
+                                        " does not exist yet; its rule matches nothing until a reload");
+                }
+            }
+            if (rule.comm_prefix) {
+                r.flags |= LLM_MATCH_COMM;
+                copy_prefix(r.comm, r.comm_len, *rule.comm_prefix);
+            }
+            if (rule.leader_comm_prefix) {
+                r.flags |= LLM_MATCH_LEADER_COMM;
+                copy_prefix(r.leader_comm, r.leader_comm_len, *rule.leader_comm_prefix);
+            }
+            if (rule.pid) {
+                r.flags |= LLM_MATCH_PID;
+                r.pid = *rule.pid;
+            }
+            if (rule.tgid) {
+                r.flags |= LLM_MATCH_TGID;
+                r.tgid = *rule.tgid;
+            }
+            if (rule.uid) {
+                r.flags |= LLM_MATCH_UID;
+                r.uid = *rule.uid;
+            }
+        }
+    }
+    t->nr_rules = nr;
+    out.table = std::move(t);
+    return out;
+}
+
+std::string CompiledPolicy::describe(const Policy& p) const
+{
+    const auto& t = *table;
+    std::string s;
+    auto us = [](uint64_t ns) { return std::to_string(ns / 1000) + "us"; };
+    s += "scheduler: " + std::string(p.scheduler.enabled ? "enabled" : "disabled") +
+         ", watchdog " + std::to_string(p.scheduler.watchdog_ns / 1'000'000) + "ms" +
+         ", starvation guard " + std::to_string(t.starvation_ns / 1'000'000) + "ms" +
+         ", re-attach " + std::to_string(p.scheduler.max_reattach) + "x per " +
+         std::to_string(p.scheduler.reattach_window_ns / 1'000'000'000) + "s\n";
+    s += "classes (highest priority first):\n";
+    for (uint32_t n = 0; n < t.nr_classes; ++n) {
+        uint32_t i = t.prio_order[n];
+        const auto& k = t.classes[i];
+        s += "  " + class_names[i] + " (id " + std::to_string(i) + "): priority " + std::to_string(k.priority) +
+             ", order " + to_string(p.classes[i].order) + ", slice ";
+        if (k.slice_mode == LLM_SLICE_HISTORY) {
+            char buf[96];
+            std::snprintf(buf, sizeof(buf), "history %s..%s ewma %.2f scale %.2f", us(k.slice_min_ns).c_str(),
+                          us(k.slice_max_ns).c_str(), k.ewma_q10 / 1024.0, k.scale_q10 / 1024.0);
+            s += buf;
+        } else {
+            s += "fixed " + us(k.slice_ns);
+        }
+        s += "\n    cpus " + format_cpu_list(mask_set(k.cpus[LLM_PHASE_NONE]));
+        if (k.flags & LLM_CLASS_HAS_PHASES)
+            s += ", forward " + format_cpu_list(mask_set(k.cpus[LLM_PHASE_FORWARD])) + ", backward " +
+                 format_cpu_list(mask_set(k.cpus[LLM_PHASE_BACKWARD]));
+        if (k.flags & LLM_CLASS_EXCLUSIVE)
+            s += ", exclusive";
+        s += "\n";
+    }
+    s += "match rules (first match wins):\n";
+    for (uint32_t n = 0; n < t.nr_rules; ++n) {
+        const auto& r = t.rules[n];
+        std::string cond;
+        auto add = [&](const std::string& c) { cond += (cond.empty() ? "" : " and ") + c; };
+        if (r.flags & LLM_MATCH_ALL) add("any task");
+        if (r.flags & LLM_MATCH_NEVER) add("nothing (cgroup missing)");
+        if (r.flags & LLM_MATCH_CGROUP) add("cgroup id " + std::to_string(r.cgroup_id) + " level " + std::to_string(r.cgroup_level));
+        if (r.flags & LLM_MATCH_COMM) add("comm " + std::string(r.comm) + "*");
+        if (r.flags & LLM_MATCH_LEADER_COMM) add("leader comm " + std::string(r.leader_comm) + "*");
+        if (r.flags & LLM_MATCH_PID) add("pid " + std::to_string(r.pid));
+        if (r.flags & LLM_MATCH_TGID) add("tgid " + std::to_string(r.tgid));
+        if (r.flags & LLM_MATCH_UID) add("uid " + std::to_string(r.uid));
+        s += "  " + std::to_string(n) + ": " + cond + " -> " + class_names[r.class_id] + "\n";
+    }
+    for (const auto& note : notes)
+        s += "note: " + note + "\n";
+    return s;
+}
+
+}  // namespace llm::policy

@@ -1,0 +1,36 @@
+// Policy + machine -> the table the BPF scheduler reads. Pure: the only
+// outside fact, a cgroup path's id, comes through a resolver the caller
+// supplies (the real one stats cgroupfs; tests pass a map).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "llm_schedd/intf.h"
+#include "policy/machine.h"
+#include "policy/policy.h"
+
+namespace llm::policy {
+
+struct CgroupRef {
+    uint64_t id = 0;      // kernfs id (the directory's inode number)
+    uint32_t level = 0;   // depth below the cgroup2 root
+};
+
+using CgroupResolver = std::function<std::optional<CgroupRef>(const std::string& path)>;
+
+struct CompiledPolicy {
+    std::shared_ptr<const llm_policy> table;
+    std::vector<std::string> notes;  // e.g. cgroups that do not exist yet
+    std::vector<std::string> class_names;
+
+    // Human-readable plan, stable across runs (used by --check and golden tests).
+    [[nodiscard]] std::string describe(const Policy& p) const;
+};
+
+CompiledPolicy compile(const Policy& p, const Machine& m, const CgroupResolver& resolve, uint64_t generation);
+
+}  // namespace llm::policy

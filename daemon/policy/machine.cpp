@@ -1,0 +1,45 @@
+#include "policy/machine.h"
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "policy/units.h"
+
+namespace llm::policy {
+namespace {
+
+std::set<unsigned> read_cpu_file(const char* path)
+{
+    std::ifstream f(path);
+    std::string line;
+    if (!std::getline(f, line))
+        return {};
+    auto set = parse_cpu_list(line, nullptr);
+    return set ? *set : std::set<unsigned>{};
+}
+
+}  // namespace
+
+Machine Machine::probe()
+{
+    Machine m;
+    auto possible = read_cpu_file("/sys/devices/system/cpu/possible");
+    m.nr_possible_cpus = possible.empty() ? 1 : *possible.rbegin() + 1;
+    m.online_cpus = read_cpu_file("/sys/devices/system/cpu/online");
+    if (m.online_cpus.empty())
+        m.online_cpus = {0};
+    std::ifstream mi("/proc/meminfo");
+    std::string key;
+    uint64_t kb = 0;
+    while (mi >> key >> kb) {
+        if (key == "MemTotal:") {
+            m.mem_total_bytes = kb * 1024;
+            break;
+        }
+        mi.ignore(256, '\n');
+    }
+    return m;
+}
+
+}  // namespace llm::policy

@@ -1,0 +1,432 @@
+#include "policy/parser.h"
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "policy/units.h"
+
+namespace llm::policy {
+
+using nlohmann::json;
+
+const char* to_string(Order o)
+{
+    switch (o) {
+    case Order::Fifo: return "fifo";
+    case Order::RoundRobin: return "rr";
+    case Order::Fair: return "fair";
+    }
+    return "?";
+}
+
+const char* to_string(SliceMode m) { return m == SliceMode::History ? "history" : "fixed"; }
+
+size_t edit_distance(const std::string& a, const std::string& b)
+{
+    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j)
+        prev[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+namespace {
+
+const char* type_name(const json& v)
+{
+    switch (v.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::string: return "a string";
+    case json::value_t::array: return "an array";
+    case json::value_t::object: return "an object";
+    case json::value_t::number_float: return "a number";
+    default: return "an integer";
+    }
+}
+
+// Reads the members of one JSON object, and reports the ones nobody asked for.
+class ObjectReader {
+public:
+    ObjectReader(const json& obj, std::string path, Diagnostics& d, std::vector<std::string> keys)
+        : obj_(obj), path_(std::move(path)), d_(d), keys_(std::move(keys))
+    {
+    }
+    ~ObjectReader() { report_unknown(); }
+    ObjectReader(const ObjectReader&) = delete;
+    ObjectReader& operator=(const ObjectReader&) = delete;
+
+    [[nodiscard]] std::string at(const std::string& key) const { return path_ + "/" + key; }
+    [[nodiscard]] const json* get(const std::string& key) const
+    {
+        auto it = obj_.find(key);
+        return it == obj_.end() ? nullptr : &*it;
+    }
+
+    std::optional<bool> boolean(const std::string& key)
+    {
+        const json* v = get(key);
+        if (!v)
+            return std::nullopt;
+        if (!v->is_boolean()) {
+            d_.error(at(key), std::string("expected true or false, found ") + type_name(*v),
+                     "write " + key + ": true or " + key + ": false");
+            return std::nullopt;
+        }
+        return v->get<bool>();
+    }
+
+    std::optional<uint64_t> integer(const std::string& key, uint64_t lo, uint64_t hi)
+    {
+        const json* v = get(key);
+        if (!v)
+            return std::nullopt;
+        if (!v->is_number_integer() || (v->is_number_integer() && !v->is_number_unsigned() && v->get<int64_t>() < 0)) {
+            d_.error(at(key), std::string("expected a whole number, found ") + type_name(*v) +
+                                  (v->is_number() ? " " + v->dump() : ""),
+                     "use a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
+            return std::nullopt;
+        }
+        auto n = v->get<uint64_t>();
+        if (n < lo || n > hi) {
+            d_.error(at(key), "value " + std::to_string(n) + " is out of range",
+                     "use a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
+            return std::nullopt;
+        }
+        return n;
+    }
+
+    std::optional<double> number(const std::string& key, double lo, double hi)
+    {
+        const json* v = get(key);
+        if (!v)
+            return std::nullopt;
+        if (!v->is_number()) {
+            d_.error(at(key), std::string("expected a number, found ") + type_name(*v),
+                     "use a number from " + fmt(lo) + " to " + fmt(hi));
+            return std::nullopt;
+        }
+        double n = v->get<double>();
+        if (!(n >= lo && n <= hi)) {
+            d_.error(at(key), "value " + v->dump() + " is out of range",
+                     "use a number from " + fmt(lo) + " to " + fmt(hi));
+            return std::nullopt;
+        }
+        return n;
+    }
+
+    std::optional<std::string> string(const std::string& key)
+    {
+        const json* v = get(key);
+        if (!v)
+            return std::nullopt;
+        if (!v->is_string()) {
+            d_.error(at(key), std::string("expected a string, found ") + type_name(*v),
+                     "put the value in double quotes");
+            return std::nullopt;
+        }
+        return v->get<std::string>();
+    }
+
+    std::optional<std::string> choice(const std::string& key, const std::vector<std::string>& allowed)
+    {
+        auto s = string(key);
+        if (!s)
+            return std::nullopt;
+        if (std::find(allowed.begin(), allowed.end(), *s) == allowed.end()) {
+            std::string list;
+            for (const auto& a : allowed)
+                list += (list.empty() ? "" : ", ") + ("\"" + a + "\"");
+            d_.error(at(key), "unknown value \"" + *s + "\"", "use one of " + list);
+            return std::nullopt;
+        }
+        return s;
+    }
+
+    // A duration given as a number in `unit` or a string like "200ms".
+    std::optional<uint64_t> duration(const std::string& key, uint64_t unit_ns, const char* unit_name,
+                                     uint64_t lo_ns, uint64_t hi_ns)
+    {
+        const json* v = get(key);
+        if (!v)
+            return std::nullopt;
+        std::optional<uint64_t> ns;
+        if (v->is_number_unsigned())
+            ns = v->get<uint64_t>() * unit_ns;
+        else if (v->is_string())
+            ns = parse_duration_ns(v->get<std::string>(), unit_ns);
+        auto range = "from " + std::to_string(lo_ns / unit_ns) + " to " + std::to_string(hi_ns / unit_ns) +
+                     " (" + unit_name + "), or a string such as \"200ms\"";
+        if (!ns) {
+            d_.error(at(key), "cannot read " + v->dump() + " as a duration", "use a whole number " + range);
+            return std::nullopt;
+        }
+        if (*ns < lo_ns || *ns > hi_ns) {
+            d_.error(at(key), "duration " + v->dump() + " is out of range", "use a value " + range);
+            return std::nullopt;
+        }
+        return ns;
+    }
+
+    std::optional<std::set<unsigned>> cpus(const std::string& key)
+    {
+        const json* v = get(key);
+        if (!v)
+            return std::nullopt;
+        std::string text;
+        if (v->is_string()) {
+            text = v->get<std::string>();
+        } else if (v->is_array() && std::all_of(v->begin(), v->end(), [](const json& e) { return e.is_number_unsigned(); })) {
+            for (const auto& e : *v)
+                text += (text.empty() ? "" : ",") + std::to_string(e.get<uint64_t>());
+        } else {
+            d_.error(at(key), std::string("expected a CPU list, found ") + type_name(*v),
+                     "write a string such as \"0-5,8\" or an array of CPU numbers");
+            return std::nullopt;
+        }
+        std::string err;
+        auto set = parse_cpu_list(text, &err);
+        if (!set) {
+            d_.error(at(key), err, "write a CPU list such as \"0-5,8\"");
+            return std::nullopt;
+        }
+        if (set->empty()) {
+            d_.error(at(key), "the CPU list is empty", "name at least one CPU, e.g. \"0-3\"");
+            return std::nullopt;
+        }
+        return set;
+    }
+
+private:
+    static std::string fmt(double v)
+    {
+        auto s = std::to_string(v);
+        s.erase(s.find_last_not_of('0') + 1);
+        if (!s.empty() && s.back() == '.')
+            s.pop_back();
+        return s;
+    }
+
+    void report_unknown()
+    {
+        for (const auto& [key, value] : obj_.items()) {
+            if (std::find(keys_.begin(), keys_.end(), key) != keys_.end())
+                continue;
+            std::string best;
+            size_t best_d = 3;  // only suggest close matches
+            for (const auto& k : keys_) {
+                size_t dist = edit_distance(key, k);
+                if (dist < best_d) {
+                    best_d = dist;
+                    best = k;
+                }
+            }
+            std::string known;
+            for (const auto& k : keys_)
+                known += (known.empty() ? "" : ", ") + k;
+            d_.error(at(key), "unknown key \"" + key + "\"",
+                     best.empty() ? "known keys here: " + known : "did you mean \"" + best + "\"?");
+        }
+    }
+
+    const json& obj_;
+    std::string path_;
+    Diagnostics& d_;
+    std::vector<std::string> keys_;
+};
+
+bool expect_object(const json& v, const std::string& path, Diagnostics& d)
+{
+    if (v.is_object())
+        return true;
+    d.error(path.empty() ? "/" : path, std::string("expected an object, found ") + type_name(v),
+            "write { ... } here");
+    return false;
+}
+
+void parse_scheduler(const json& v, const std::string& path, SchedulerSpec& s, Diagnostics& d)
+{
+    if (!expect_object(v, path, d))
+        return;
+    ObjectReader r(v, path, d,
+                   {"enabled", "watchdog_ms", "default_slice_us", "starvation_ms", "max_reattach",
+                    "reattach_window_s", "test_fault_after_dispatches"});
+    if (auto b = r.boolean("enabled"))
+        s.enabled = *b;
+    if (auto ns = r.duration("watchdog_ms", 1'000'000, "ms", 100'000'000, 30'000'000'000))
+        s.watchdog_ns = *ns;
+    if (auto ns = r.duration("default_slice_us", 1'000, "us", 50'000, 1'000'000'000))
+        s.default_slice_ns = *ns;
+    if (auto ns = r.duration("starvation_ms", 1'000'000, "ms", 1'000'000, 30'000'000'000))
+        s.starvation_ns = *ns;
+    if (auto n = r.integer("max_reattach", 0, 100))
+        s.max_reattach = static_cast<unsigned>(*n);
+    if (auto ns = r.duration("reattach_window_s", 1'000'000'000, "s", 1'000'000'000, 86'400'000'000'000))
+        s.reattach_window_ns = *ns;
+    if (auto n = r.integer("test_fault_after_dispatches", 0, UINT64_MAX / 2))
+        s.test_fault_after_dispatches = *n;
+    if (s.starvation_ns >= s.watchdog_ns)
+        d.error(path + "/starvation_ms", "starvation_ms must be below watchdog_ms, or the kernel ejects the scheduler first",
+                "lower starvation_ms or raise watchdog_ms");
+}
+
+void parse_slice(const json& v, const std::string& path, SliceSpec& s, uint64_t default_slice, Diagnostics& d)
+{
+    s.fixed_ns = default_slice;
+    if (!expect_object(v, path, d))
+        return;
+    ObjectReader r(v, path, d, {"mode", "fixed_us", "min_us", "max_us", "ewma", "scale"});
+    if (auto m = r.choice("mode", {"fixed", "history"}))
+        s.mode = *m == "history" ? SliceMode::History : SliceMode::Fixed;
+    if (auto ns = r.duration("fixed_us", 1'000, "us", 50'000, 1'000'000'000))
+        s.fixed_ns = *ns;
+    if (auto ns = r.duration("min_us", 1'000, "us", 50'000, 1'000'000'000))
+        s.min_ns = *ns;
+    if (auto ns = r.duration("max_us", 1'000, "us", 50'000, 1'000'000'000))
+        s.max_ns = *ns;
+    if (auto x = r.number("ewma", 0.01, 1.0))
+        s.ewma = *x;
+    if (auto x = r.number("scale", 0.1, 16.0))
+        s.scale = *x;
+    if (s.min_ns > s.max_ns)
+        d.error(path + "/min_us", "min_us is above max_us", "make min_us <= max_us");
+}
+
+void parse_match(const json& v, const std::string& path, std::vector<MatchRule>& out, Diagnostics& d)
+{
+    if (!v.is_array() || v.empty()) {
+        d.error(path, "expected a non-empty array of match rules",
+                "write e.g. [ { \"comm_prefix\": \"python\" } ] or [ { \"default\": true } ]");
+        return;
+    }
+    for (size_t i = 0; i < v.size(); ++i) {
+        auto p = path + "/" + std::to_string(i);
+        if (!expect_object(v[i], p, d))
+            continue;
+        MatchRule m;
+        ObjectReader r(v[i], p, d, {"default", "cgroup_prefix", "comm_prefix", "leader_comm_prefix", "pid", "tgid", "uid"});
+        if (auto b = r.boolean("default"))
+            m.catch_all = *b;
+        m.cgroup_prefix = r.string("cgroup_prefix");
+        m.comm_prefix = r.string("comm_prefix");
+        m.leader_comm_prefix = r.string("leader_comm_prefix");
+        if (auto n = r.integer("pid", 1, 4'194'304))
+            m.pid = static_cast<uint32_t>(*n);
+        if (auto n = r.integer("tgid", 1, 4'194'304))
+            m.tgid = static_cast<uint32_t>(*n);
+        if (auto n = r.integer("uid", 0, 4'294'967'294))
+            m.uid = static_cast<uint32_t>(*n);
+        if (m.cgroup_prefix && (m.cgroup_prefix->empty() || m.cgroup_prefix->front() != '/' ||
+                                m.cgroup_prefix->find("..") != std::string::npos))
+            d.error(r.at("cgroup_prefix"), "\"" + *m.cgroup_prefix + "\" is not an absolute cgroup path",
+                    "write a path below the cgroup2 root such as \"/llm.slice/train\"");
+        for (auto* s : {&m.comm_prefix, &m.leader_comm_prefix}) {
+            if (*s && (s->value().empty() || s->value().size() > 15))
+                d.error(r.at(s == &m.comm_prefix ? "comm_prefix" : "leader_comm_prefix"),
+                        "a comm prefix must have 1 to 15 characters", "the kernel keeps 15 characters of a thread name");
+        }
+        bool any = m.cgroup_prefix || m.comm_prefix || m.leader_comm_prefix || m.pid || m.tgid || m.uid;
+        if (m.catch_all && any)
+            d.error(p, "\"default\" cannot be combined with other conditions",
+                    "put the catch-all in its own rule: { \"default\": true }");
+        else if (!m.catch_all && !any)
+            d.error(p, "the rule has no condition", "add e.g. \"comm_prefix\", or write { \"default\": true }");
+        out.push_back(std::move(m));
+    }
+}
+
+ClassSpec parse_class(const json& v, const std::string& path, const SchedulerSpec& sched, Diagnostics& d)
+{
+    ClassSpec c;
+    if (!expect_object(v, path, d))
+        return c;
+    ObjectReader r(v, path, d, {"name", "match", "priority", "order", "slice", "cpus", "phases", "cpus_exclusive"});
+    if (auto n = r.string("name"))
+        c.name = *n;
+    if (c.name.empty() || !std::regex_match(c.name, std::regex("[A-Za-z0-9_.-]{1,32}")))
+        d.error(r.at("name"), c.name.empty() ? "every class needs a name" : "name \"" + c.name + "\" is not allowed",
+                "use 1-32 letters, digits, '_', '-' or '.'");
+    if (const json* m = r.get("match"))
+        parse_match(*m, r.at("match"), c.match, d);
+    else
+        d.error(r.at("match"), "the class has no match rules", "add \"match\": [ { \"comm_prefix\": \"...\" } ]");
+    if (auto n = r.integer("priority", 0, 99))
+        c.priority = static_cast<unsigned>(*n);
+    if (auto o = r.choice("order", {"fifo", "rr", "fair"}))
+        c.order = *o == "fifo" ? Order::Fifo : *o == "rr" ? Order::RoundRobin : Order::Fair;
+    c.slice.fixed_ns = sched.default_slice_ns;
+    if (const json* s = r.get("slice"))
+        parse_slice(*s, r.at("slice"), c.slice, sched.default_slice_ns, d);
+    c.cpus = r.cpus("cpus");
+    if (const json* ph = r.get("phases")) {
+        if (expect_object(*ph, r.at("phases"), d)) {
+            ObjectReader pr(*ph, r.at("phases"), d, {"forward", "backward"});
+            c.forward = pr.cpus("forward");
+            c.backward = pr.cpus("backward");
+            if (!pr.get("forward") || !pr.get("backward"))
+                d.error(r.at("phases"), "phases needs both \"forward\" and \"backward\" CPU lists",
+                        "write e.g. { \"forward\": \"0-5\", \"backward\": \"6-11\" }; unmarked threads use \"cpus\"");
+        }
+    }
+    if (auto b = r.boolean("cpus_exclusive"))
+        c.cpus_exclusive = *b;
+    if (c.cpus_exclusive && !c.cpus && !c.forward)
+        d.error(r.at("cpus_exclusive"), "an exclusive class needs its own CPUs",
+                "add \"cpus\" or \"phases\", or drop cpus_exclusive");
+    return c;
+}
+
+// nlohmann's message already says "at line L, column C"; keep that part.
+std::string syntax_message(const json::parse_error& e)
+{
+    std::string w = e.what();
+    auto pos = w.find("parse error");
+    return pos == std::string::npos ? w : w.substr(pos);
+}
+
+}  // namespace
+
+std::optional<Policy> parse_policy(const std::string& json_text, Diagnostics& d)
+{
+    if (json_text.find_first_not_of(" \t\r\n") == std::string::npos) {
+        d.error("/", "the file is empty", "start from `llm-schedd --example`");
+        return std::nullopt;
+    }
+    json doc;
+    try {
+        doc = json::parse(json_text);
+    } catch (const json::parse_error& e) {
+        d.error("/", syntax_message(e), "fix the JSON syntax at that line and column");
+        return std::nullopt;
+    }
+    Policy p;
+    if (!expect_object(doc, "", d))
+        return std::nullopt;
+    {
+        ObjectReader r(doc, "", d, {"$schema", "scheduler", "classes"});
+        if (const json* s = r.get("scheduler"))
+            parse_scheduler(*s, "/scheduler", p.scheduler, d);
+        const json* cl = r.get("classes");
+        if (!cl || !cl->is_array() || cl->empty()) {
+            d.error("/classes", "expected a non-empty array of classes",
+                    "add at least a catch-all class: { \"name\": \"default\", \"match\": [ { \"default\": true } ] }");
+        } else if (cl->size() > 32) {
+            d.error("/classes", "too many classes (" + std::to_string(cl->size()) + ")", "use at most 32 classes");
+        } else {
+            for (size_t i = 0; i < cl->size(); ++i)
+                p.classes.push_back(parse_class((*cl)[i], "/classes/" + std::to_string(i), p.scheduler, d));
+        }
+    }
+    if (!d.ok())
+        return std::nullopt;
+    return p;
+}
+
+}  // namespace llm::policy

@@ -1,0 +1,68 @@
+// The validated, immutable policy: what the operator asked for, in typed
+// form, before it is compiled against a machine.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace llm::policy {
+
+enum class Order { Fifo, RoundRobin, Fair };
+enum class SliceMode { Fixed, History };
+
+struct SliceSpec {
+    SliceMode mode = SliceMode::Fixed;
+    uint64_t fixed_ns = 3'000'000;
+    uint64_t min_ns = 500'000;
+    uint64_t max_ns = 20'000'000;
+    double ewma = 0.25;   // weight of the newest burst
+    double scale = 1.5;   // slice = scale * ewma
+};
+
+// One alternative of a class's match list; every condition set must hold.
+struct MatchRule {
+    bool catch_all = false;
+    std::optional<std::string> cgroup_prefix;  // "/llm.slice/train"
+    std::optional<std::string> comm_prefix;
+    std::optional<std::string> leader_comm_prefix;
+    std::optional<uint32_t> pid;
+    std::optional<uint32_t> tgid;
+    std::optional<uint32_t> uid;
+};
+
+struct ClassSpec {
+    std::string name;
+    std::vector<MatchRule> match;
+    unsigned priority = 50;
+    Order order = Order::Fair;
+    SliceSpec slice;
+    std::optional<std::set<unsigned>> cpus;      // default set; all CPUs if unset
+    std::optional<std::set<unsigned>> forward;   // phase sets
+    std::optional<std::set<unsigned>> backward;
+    bool cpus_exclusive = false;
+};
+
+struct SchedulerSpec {
+    bool enabled = true;
+    uint64_t watchdog_ns = 5'000'000'000;
+    uint64_t default_slice_ns = 3'000'000;
+    uint64_t starvation_ns = 200'000'000;
+    unsigned max_reattach = 3;                  // re-attaches allowed per window
+    uint64_t reattach_window_ns = 60'000'000'000;
+    uint64_t test_fault_after_dispatches = 0;   // test only: inject scx_bpf_error
+};
+
+struct Policy {
+    SchedulerSpec scheduler;
+    std::vector<ClassSpec> classes;
+
+    [[nodiscard]] bool has_phases(const ClassSpec& c) const { return c.forward || c.backward; }
+};
+
+const char* to_string(Order o);
+const char* to_string(SliceMode m);
+
+}  // namespace llm::policy

@@ -1,0 +1,13 @@
+// Checks of a parsed policy against the machine it is to run on.
+#pragma once
+
+#include "policy/diagnostics.h"
+#include "policy/machine.h"
+#include "policy/policy.h"
+
+namespace llm::policy {
+
+// Adds every problem to diags; returns diags.ok().
+bool validate(const Policy& p, const Machine& m, Diagnostics& diags);
+
+}  // namespace llm::policy

@@ -1,0 +1,183 @@
+#include "sched/bpf_scheduler.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "llm_sched.skel.h"
+
+namespace llm::sched {
+namespace {
+
+int libbpf_to_spdlog(enum libbpf_print_level level, const char* fmt, va_list args)
+{
+    va_list copy;
+    va_copy(copy, args);
+    int n = std::vsnprintf(nullptr, 0, fmt, copy);
+    va_end(copy);
+    if (n <= 0)
+        return n;
+    // Verifier logs run to megabytes; size the buffer to the message.
+    std::string buf(static_cast<size_t>(n) + 1, '\0');
+    std::vsnprintf(buf.data(), buf.size(), fmt, args);
+    buf.resize(static_cast<size_t>(n));
+    while (!buf.empty() && buf.back() == '\n')
+        buf.pop_back();
+    switch (level) {
+    case LIBBPF_WARN: spdlog::warn("libbpf: {}", buf); break;
+    case LIBBPF_INFO: spdlog::debug("libbpf: {}", buf); break;
+    default: spdlog::trace("libbpf: {}", buf); break;
+    }
+    return n;
+}
+
+std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
+
+}  // namespace
+
+std::string ExitRecord::kind_name() const
+{
+    switch (kind) {
+    case 0: return "none";
+    case 1: return "done";
+    case 64: return "unregistered";
+    case 65: return "unregistered by BPF";
+    case 66: return "unregistered by the kernel";
+    case 67: return "sysrq";
+    case 1024: return "error";
+    case 1025: return "BPF error";
+    case 1026: return "runnable task stall";
+    default: return "kind " + std::to_string(kind);
+    }
+}
+
+BpfScheduler::BpfScheduler() { libbpf_set_print(libbpf_to_spdlog); }
+
+BpfScheduler::~BpfScheduler()
+{
+    detach();
+    if (skel_)
+        llm_sched__destroy(skel_);
+}
+
+std::optional<std::string> BpfScheduler::load(const LoadOptions& opt)
+{
+    skel_ = llm_sched__open();
+    if (!skel_)
+        return "cannot open the BPF object: " + errno_text(errno);
+    skel_->rodata->nr_cpus = opt.nr_cpus;
+    skel_->rodata->fault_error_after = opt.fault_after_dispatches;
+    skel_->struct_ops.llm_sched_ops->timeout_ms = opt.timeout_ms;
+    if (int err = llm_sched__load(skel_))
+        return "the kernel refused the BPF program (" + errno_text(err) +
+               "); run with --log-level debug for the verifier log";
+    return std::nullopt;
+}
+
+std::optional<std::string> BpfScheduler::push(const llm_policy& table)
+{
+    if (!skel_)
+        return "scheduler not loaded";
+    uint32_t live = __atomic_load_n(&skel_->bss->active_slot, __ATOMIC_ACQUIRE);
+    uint32_t slot = pushed_ ? (live ^ 1u) : live;
+    if (int err = bpf_map__update_elem(skel_->maps.policy, &slot, sizeof(slot), &table, sizeof(table), BPF_ANY))
+        return "cannot write the policy table: " + errno_text(err);
+    __atomic_store_n(&skel_->bss->active_slot, slot, __ATOMIC_RELEASE);
+    pushed_ = true;
+    live_generation_ = table.generation;
+    return std::nullopt;
+}
+
+std::optional<std::string> BpfScheduler::attach()
+{
+    if (!skel_ || !pushed_)
+        return "load and push a policy before attaching";
+    link_ = bpf_map__attach_struct_ops(skel_->maps.llm_sched_ops);
+    if (!link_) {
+        int err = errno;
+        if (err == EBUSY || err == EEXIST)
+            return "another sched_ext scheduler is already running (see /sys/kernel/sched_ext/root/ops)";
+        return "cannot attach the scheduler: " + errno_text(err);
+    }
+    return std::nullopt;
+}
+
+void BpfScheduler::detach()
+{
+    if (link_) {
+        bpf_link__destroy(link_);
+        link_ = nullptr;
+    }
+}
+
+std::optional<ExitRecord> BpfScheduler::exit_record() const
+{
+    if (!skel_)
+        return std::nullopt;
+    const auto& ei = skel_->bss->exit_info;
+    int32_t kind = __atomic_load_n(&ei.kind, __ATOMIC_ACQUIRE);
+    if (kind == 0)
+        return std::nullopt;
+    ExitRecord r;
+    r.kind = kind;
+    r.code = ei.exit_code;
+    r.reason.assign(ei.reason, strnlen(ei.reason, sizeof(ei.reason)));
+    r.msg.assign(ei.msg, strnlen(ei.msg, sizeof(ei.msg)));
+    return r;
+}
+
+std::vector<ClassStats> BpfScheduler::read_stats(uint32_t nr_classes) const
+{
+    std::vector<ClassStats> out;
+    if (!skel_)
+        return out;
+    int ncpu = libbpf_num_possible_cpus();
+    std::vector<llm_class_stats> vals(static_cast<size_t>(ncpu > 0 ? ncpu : 1));
+    for (uint32_t k = 0; k < nr_classes && k < LLM_MAX_CLASSES; ++k) {
+        ClassStats cs;
+        if (bpf_map__lookup_elem(skel_->maps.class_stats, &k, sizeof(k), vals.data(),
+                                 vals.size() * sizeof(llm_class_stats), 0) == 0) {
+            cs.per_cpu = vals;
+            for (const auto& v : vals) {
+                auto& t = cs.total;
+                t.enqueues += v.enqueues;
+                t.dispatches += v.dispatches;
+                t.preemptions += v.preemptions;
+                t.starvation_rescues += v.starvation_rescues;
+                t.phase_migrations += v.phase_migrations;
+                t.affinity_fallbacks += v.affinity_fallbacks;
+                t.runtime_ns += v.runtime_ns;
+                for (int b = 0; b < LLM_LAT_BUCKETS; ++b)
+                    t.lat_hist[b] += v.lat_hist[b];
+            }
+        }
+        out.push_back(std::move(cs));
+    }
+    return out;
+}
+
+std::optional<llm_task_ctx> BpfScheduler::task(int tid) const
+{
+    if (!skel_)
+        return std::nullopt;
+    constexpr unsigned pidfd_thread = O_EXCL;  // PIDFD_THREAD, Linux 6.9+
+    int fd = static_cast<int>(syscall(SYS_pidfd_open, tid, pidfd_thread));
+    if (fd < 0)
+        fd = static_cast<int>(syscall(SYS_pidfd_open, tid, 0));
+    if (fd < 0)
+        return std::nullopt;
+    llm_task_ctx v{};
+    int err = bpf_map__lookup_elem(skel_->maps.task_ctxs, &fd, sizeof(fd), &v, sizeof(v), 0);
+    close(fd);
+    if (err)
+        return std::nullopt;
+    return v;
+}
+
+}  // namespace llm::sched

@@ -1,0 +1,69 @@
+// Owns the llm_sched BPF object: open/load, policy table pushes, attach,
+// detach, stats and the kernel's exit record. One instance per attach; a
+// re-attach after an ejection builds a fresh one.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "llm_schedd/intf.h"
+
+struct llm_sched;  // generated skeleton
+struct bpf_link;
+
+namespace llm::sched {
+
+struct LoadOptions {
+    uint32_t nr_cpus = 1;
+    uint32_t timeout_ms = 5000;            // kernel watchdog
+    uint64_t fault_after_dispatches = 0;   // test only
+};
+
+struct ExitRecord {
+    int32_t kind = 0;
+    int64_t code = 0;
+    std::string reason;
+    std::string msg;
+    [[nodiscard]] std::string kind_name() const;
+    // Ejections the daemon did not ask for (errors, stalls, sysrq).
+    [[nodiscard]] bool is_error() const { return kind >= 1024; }
+};
+
+struct ClassStats {
+    llm_class_stats total{};                   // summed over CPUs
+    std::vector<llm_class_stats> per_cpu;
+};
+
+class BpfScheduler {
+public:
+    BpfScheduler();
+    ~BpfScheduler();
+    BpfScheduler(const BpfScheduler&) = delete;
+    BpfScheduler& operator=(const BpfScheduler&) = delete;
+
+    // Opens and loads the embedded program. Returns an error text on failure.
+    std::optional<std::string> load(const LoadOptions& opt);
+    // Writes the table into the inactive slot, then makes it live.
+    std::optional<std::string> push(const llm_policy& table);
+    std::optional<std::string> attach();
+    void detach();
+    [[nodiscard]] bool attached() const { return link_ != nullptr; }
+
+    // Set once the kernel has called ops.exit (ejection or detach).
+    [[nodiscard]] std::optional<ExitRecord> exit_record() const;
+    [[nodiscard]] std::vector<ClassStats> read_stats(uint32_t nr_classes) const;
+    // Task state by thread id (through a pidfd); nullopt if unknown.
+    [[nodiscard]] std::optional<llm_task_ctx> task(int tid) const;
+    [[nodiscard]] uint64_t live_generation() const { return live_generation_; }
+
+private:
+    llm_sched* skel_ = nullptr;
+    struct bpf_link* link_ = nullptr;
+    uint64_t live_generation_ = 0;
+    bool pushed_ = false;
+};
+
+}  // namespace llm::sched

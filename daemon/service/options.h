@@ -1,0 +1,25 @@
+// Command line of llm-schedd. Pure: parse() never touches the system.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llm::service {
+
+struct Options {
+    std::string config;
+    bool check = false;           // validate, print the plan, exit
+    bool example = false;         // print an example policy, exit
+    bool version = false;
+    bool help = false;
+    std::string log_level = "info";
+    double stats_interval_s = 0;  // 0: no periodic stats in the log
+};
+
+// Returns the options, or an error message for the user.
+std::optional<Options> parse_options(const std::vector<std::string>& args, std::string* error);
+
+extern const char* const kUsage;
+
+}  // namespace llm::service

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Types shared by the BPF scheduler (bpf/llm_sched.bpf.c) and the daemon.
+ *
+ * Plain C with fixed-width fields only, so clang -target bpf and g++ lay the
+ * structs out identically. The daemon compiles the JSON policy into one
+ * struct llm_policy and writes it into the inactive slot of the `policy`
+ * map; flipping `active_slot` then switches every table at once.
+ */
+#ifndef LLM_SCHEDD_INTF_H
+#define LLM_SCHEDD_INTF_H
+
+#ifdef __bpf__
+/* vmlinux.h provides __u32 and friends. */
+#else
+#include <linux/types.h>
+#endif
+
+#define LLM_MAX_CLASSES 32
+#define LLM_MAX_RULES 64
+#define LLM_MAX_CPUS 256
+#define LLM_CPU_WORDS (LLM_MAX_CPUS / 64)
+#define LLM_COMM_LEN 16
+#define LLM_LAT_BUCKETS 32
+#define LLM_POLICY_SLOTS 2
+
+/* Order of tasks inside one class. */
+enum llm_order {
+	LLM_ORDER_FIFO = 0, /* arrival order; a preempted task keeps its place */
+	LLM_ORDER_RR = 1,   /* arrival order; an expired slice goes to the tail */
+	LLM_ORDER_FAIR = 2, /* weighted virtual time (nice/weight) */
+};
+
+enum llm_slice_mode {
+	LLM_SLICE_FIXED = 0,
+	LLM_SLICE_HISTORY = 1,
+};
+
+/*
+ * Phase of a thread. Index into llm_class.cpus[]. LLM_PHASE_ANY is not a
+ * phase a thread sets: it is the queue for tasks whose own affinity misses
+ * their phase set (affinity wins, see affinity_fallbacks).
+ */
+enum llm_phase {
+	LLM_PHASE_NONE = 0,
+	LLM_PHASE_FORWARD = 1,
+	LLM_PHASE_BACKWARD = 2,
+	LLM_NR_PHASES = 3,
+	LLM_PHASE_ANY = 3,
+	LLM_NR_QUEUES = 4,
+};
+
+/*
+ * Phase channel: a thread marks itself with prctl(PR_SET_TIMERSLACK, v).
+ * The kernel only lets a thread set its own slack (or, through
+ * /proc/TID/timerslack_ns, with CAP_SYS_NICE), which gives the permission
+ * model for free, and the scheduler reads p->timer_slack_ns at every
+ * decision. The values sit next to the 50 us default so timers are not
+ * affected in practice.
+ */
+#define LLM_PHASE_SLACK_BASE 50100ULL
+#define LLM_PHASE_SLACK_FORWARD (LLM_PHASE_SLACK_BASE + LLM_PHASE_FORWARD)
+#define LLM_PHASE_SLACK_BACKWARD (LLM_PHASE_SLACK_BASE + LLM_PHASE_BACKWARD)
+
+/* Conditions of one match rule; all set conditions must hold (AND). */
+enum llm_match_flags {
+	LLM_MATCH_CGROUP = 1u << 0,      /* task's cgroup is cgroup_id or below */
+	LLM_MATCH_COMM = 1u << 1,        /* thread comm starts with comm */
+	LLM_MATCH_LEADER_COMM = 1u << 2, /* group leader comm starts with leader_comm */
+	LLM_MATCH_PID = 1u << 3,         /* thread id */
+	LLM_MATCH_TGID = 1u << 4,        /* process id */
+	LLM_MATCH_UID = 1u << 5,         /* real uid */
+	LLM_MATCH_ALL = 1u << 6,         /* catch-all (the default class) */
+	LLM_MATCH_NEVER = 1u << 7,       /* unresolved cgroup: rule is inert */
+};
+
+struct llm_rule {
+	__u32 class_id;
+	__u32 flags;         /* enum llm_match_flags */
+	__u64 cgroup_id;     /* kernfs id of the cgroup directory */
+	__u32 cgroup_level;  /* its depth below the root (root = 0) */
+	__u32 pid;
+	__u32 tgid;
+	__u32 uid;
+	__u32 comm_len;
+	__u32 leader_comm_len;
+	char comm[LLM_COMM_LEN];
+	char leader_comm[LLM_COMM_LEN];
+};
+
+enum llm_class_flags {
+	LLM_CLASS_EXCLUSIVE = 1u << 0, /* others never borrow its CPUs while it is runnable */
+	LLM_CLASS_HAS_PHASES = 1u << 1,
+};
+
+struct llm_cpumask {
+	__u64 bits[LLM_CPU_WORDS];
+};
+
+struct llm_class {
+	__u32 priority;    /* 0..99, higher runs first */
+	__u32 order;       /* enum llm_order */
+	__u32 slice_mode;  /* enum llm_slice_mode */
+	__u32 flags;       /* enum llm_class_flags */
+	__u64 slice_ns;    /* fixed mode, and the first slice in history mode */
+	__u64 slice_min_ns;
+	__u64 slice_max_ns;
+	__u32 ewma_q10;    /* EWMA weight of a new sample, x/1024 */
+	__u32 scale_q10;   /* slice = scale * ewma, x/1024 */
+	/* CPUs per phase; [LLM_PHASE_ANY] is the union, used for fallbacks. */
+	struct llm_cpumask cpus[LLM_NR_QUEUES];
+};
+
+struct llm_policy {
+	__u64 generation;
+	__u64 starvation_ns;  /* longest wait of a runnable lower-class task */
+	__u32 nr_classes;
+	__u32 nr_rules;
+	__u32 default_class;
+	__u32 nr_cpus;        /* possible CPUs the masks were compiled for */
+	/* Class ids from highest to lowest priority. */
+	__u32 prio_order[LLM_MAX_CLASSES];
+	/* CPUs that some exclusive class owns: the owner id, or -1. */
+	__s32 cpu_owner[LLM_MAX_CPUS];
+	struct llm_class classes[LLM_MAX_CLASSES];
+	struct llm_rule rules[LLM_MAX_RULES];
+};
+
+/* Per-class, per-CPU counters (a PERCPU_ARRAY keyed by class id). */
+struct llm_class_stats {
+	__u64 enqueues;
+	__u64 dispatches;
+	__u64 preemptions;        /* kicks that preempted a lower class */
+	__u64 starvation_rescues; /* dispatches forced by starvation_ns */
+	__u64 phase_migrations;   /* running tasks kicked off a wrong-phase CPU */
+	__u64 affinity_fallbacks; /* enqueues whose affinity missed the phase set */
+	__u64 runtime_ns;
+	__u64 lat_hist[LLM_LAT_BUCKETS]; /* runnable->running, bucket = log2(ns) */
+};
+
+/* Per-task state, readable from user space through a pidfd. */
+struct llm_task_ctx {
+	__u32 class_id;
+	__u32 phase;          /* phase the task was last queued for */
+	__u32 runnable_class; /* class whose nr_runnable counts it, or ~0 */
+	__u32 pad;
+	__u64 generation;     /* policy generation class_id belongs to */
+	__u64 comm_head;      /* first 8 comm bytes at classification time */
+	__u64 enqueued_at;    /* when it last became queued (ns) */
+	__u64 started_at;     /* when it last started running (ns) */
+	__u64 ewma_ns;        /* EWMA of running->stopping bursts */
+	__u64 slice_ns;       /* slice given at the last dispatch */
+	__u64 vtime;
+	__u64 fifo_key;       /* arrival stamp for fifo order */
+	__u64 bursts;         /* number of samples in ewma_ns */
+};
+
+/* Exit information copied out of ops.exit for the daemon to log. */
+#define LLM_EXIT_REASON_LEN 128
+#define LLM_EXIT_MSG_LEN 1024
+struct llm_exit_info {
+	__s32 kind;
+	__s32 exit_cpu;
+	__s64 exit_code;
+	char reason[LLM_EXIT_REASON_LEN];
+	char msg[LLM_EXIT_MSG_LEN];
+};
+
+#endif /* LLM_SCHEDD_INTF_H */

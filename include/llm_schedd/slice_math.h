@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Slice and latency arithmetic shared by the BPF scheduler and the daemon.
+ * Static inline, integer-only, no loops the verifier cannot bound, so the
+ * same code runs in BPF and in the Catch2 unit tests.
+ */
+#ifndef LLM_SCHEDD_SLICE_MATH_H
+#define LLM_SCHEDD_SLICE_MATH_H
+
+#include "intf.h"
+
+/* ewma' = ewma + w*(sample - ewma), w = ewma_q10/1024; the first sample seeds it. */
+static inline __u64 llm_ewma_update(__u64 ewma, __u64 sample, __u32 ewma_q10, __u64 nr_samples)
+{
+	if (nr_samples == 0 || ewma_q10 >= 1024)
+		return sample;
+	if (sample >= ewma)
+		return ewma + (((sample - ewma) * ewma_q10) >> 10);
+	return ewma - (((ewma - sample) * ewma_q10) >> 10);
+}
+
+static inline __u64 llm_clamp_u64(__u64 v, __u64 lo, __u64 hi)
+{
+	if (v < lo)
+		return lo;
+	if (v > hi)
+		return hi;
+	return v;
+}
+
+/* The slice a task gets next: fixed, or clamp(scale * ewma, min, max). */
+static inline __u64 llm_slice_for(const struct llm_class *c, __u64 ewma_ns, __u64 nr_samples)
+{
+	if (c->slice_mode != LLM_SLICE_HISTORY || nr_samples == 0)
+		return c->slice_ns;
+	return llm_clamp_u64((ewma_ns * c->scale_q10) >> 10, c->slice_min_ns, c->slice_max_ns);
+}
+
+/* log2 bucket of a latency in ns: bucket b holds [2^b, 2^(b+1)). */
+static inline __u32 llm_lat_bucket(__u64 ns)
+{
+	__u32 b = 0;
+
+	if (ns >> 32) { ns >>= 32; b += 32; }
+	if (ns >> 16) { ns >>= 16; b += 16; }
+	if (ns >> 8) { ns >>= 8; b += 8; }
+	if (ns >> 4) { ns >>= 4; b += 4; }
+	if (ns >> 2) { ns >>= 2; b += 2; }
+	if (ns >> 1) { b += 1; }
+	return b < LLM_LAT_BUCKETS ? b : LLM_LAT_BUCKETS - 1;
+}
+
+static inline int llm_cpumask_test(const struct llm_cpumask *m, __u32 cpu)
+{
+	if (cpu >= LLM_MAX_CPUS)
+		return 0;
+	return (m->bits[cpu / 64] >> (cpu % 64)) & 1;
+}
+
+/* Phase encoded in a thread's timer slack, or LLM_PHASE_NONE. */
+static inline __u32 llm_phase_from_slack(__u64 slack_ns)
+{
+	if (slack_ns == LLM_PHASE_SLACK_FORWARD)
+		return LLM_PHASE_FORWARD;
+	if (slack_ns == LLM_PHASE_SLACK_BACKWARD)
+		return LLM_PHASE_BACKWARD;
+	return LLM_PHASE_NONE;
+}
+
+#endif /* LLM_SCHEDD_SLICE_MATH_H */

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Bad policy files get a clear error (file, JSON path, what, fix) and exit 1,
+# through the real binary. Parser details are covered by the unit tests.
+set -uo pipefail
+bin="$1"
+tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+fails=0
+expect() {  # expect NAME PATTERN: --check on $tmp/NAME.json fails and says PATTERN
+    local name="$1" pattern="$2" rc
+    "$bin" --check --config "$tmp/$name.json" >"$tmp/out" 2>"$tmp/err"; rc=$?
+    if [[ $rc -ne 1 ]] || ! grep -q -- "$pattern" "$tmp/err"; then
+        echo "FAIL $name: rc=$rc, wanted /$pattern/ in:"; cat "$tmp/err"; fails=$((fails + 1))
+    else
+        echo "ok   $name: $(head -1 "$tmp/err")"
+    fi
+}
+: >"$tmp/empty.json";            expect empty "the file is empty"
+expect missing "No such file or directory"
+echo '{ "classes": [ ' >"$tmp/half.json"; expect half "line 2, column 1"
+printf '{\n "classes": 5,\n}\n' >"$tmp/syntax.json"; expect syntax "line 3, column 1"
+echo '{ "classes": [ { "name": "a", "match": [ { "default": true } ], "priorty": 5 } ] }' >"$tmp/typo.json"
+expect typo '/classes/0/priorty: unknown key "priorty" (did you mean "priority"?)'
+echo '{ "classes": [ { "name": "a", "match": [ { "default": true } ], "cpus": "0-4095" } ] }' >"$tmp/cpus.json"
+expect cpus '/classes/0/cpus: CPUs .* do not exist or are offline'
+echo '{ "classes": [ { "name": "a", "match": [ { "default": true } ], "priority": "high" } ] }' >"$tmp/type.json"
+expect type '/classes/0/priority: expected a whole number, found a string'
+if [[ $(id -u) -ne 0 ]]; then
+    echo '{}' >"$tmp/unreadable.json"; chmod 000 "$tmp/unreadable.json"; expect unreadable "Permission denied"
+fi
+# Nothing was written next to the inputs.
+[[ $(ls "$tmp" | grep -vc -e '\.json$' -e '^out$' -e '^err$') -eq 0 ]] || { echo "FAIL: stray files"; fails=$((fails+1)); }
+[[ $fails -eq 0 ]] && echo PASS
+exit "$fails"

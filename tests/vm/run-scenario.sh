@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Boots the sched_ext test kernel under qemu (TCG) with one scenario and
+# judges the result from the outside.
+#
+#   run-scenario.sh BUILD_DIR SCENARIO.sh
+#
+# A scenario passes when its last line is "LLM-VM-RESULT: PASS" and the
+# kernel printed no BUG, WARNING, RCU stall, panic or unexpected sched_ext
+# ejection. Header lines in the scenario tune the run:
+#   # vcpus: 2            (default 4)
+#   # timeout: 300        (seconds for the whole boot, default 180)
+#   # allow-ejection: yes (the scenario provokes one on purpose)
+#   # memory: 2048        (MiB, default 1024)
+set -euo pipefail
+build="$(cd "$1" && pwd)"; scenario="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+name="$(basename "$scenario" .sh)"
+header() { sed -n "s/^# $1: *//p" "$scenario" | head -1; }
+vcpus="$(header vcpus)"; vcpus="${vcpus:-4}"
+timeout_s="$(header timeout)"; timeout_s="${timeout_s:-180}"
+mem="$(header memory)"; mem="${mem:-1024}"
+allow_ejection="$(header allow-ejection)"
+
+kdir="${LLM_SCHEDD_KERNEL_DIR:-}"
+if [[ -z "$kdir" ]]; then
+    kdir="$(LLM_SCHEDD_SKIP_PACKAGES=1 "$here/../../scripts/setup.sh" 2>/dev/null | tail -1)"
+fi
+[[ -r "$kdir/vmlinuz" ]] || { echo "vm: no test kernel (run scripts/setup.sh)"; exit 1; }
+
+work="$build/vm/$name"
+rm -rf "$work"; mkdir -p "$work/scn/scenario"
+base="$build/vm/base.cpio"
+[[ -r "$base" ]] || { echo "vm: $base missing (the vm_initramfs target builds it)"; exit 1; }
+
+# The scenario, appended as a second cpio: the kernel unpacks both.
+cp "$scenario" "$work/scn/scenario/run.sh"
+[[ -d "$here/scenarios/data" ]] && cp -r "$here/scenarios/data" "$work/scn/scenario/data"
+cp -r "$here/../../configs" "$work/scn/scenario/configs"
+(cd "$work/scn" && find . -print0 | cpio --null -o -H newc --quiet) >"$work/scenario.cpio"
+cat "$base" "$work/scenario.cpio" >"$work/initrd.cpio"
+
+console="$work/console.log"; results="$work/results.txt"
+: >"$results"
+start=$(date +%s.%N)
+set +e
+timeout --foreground -k 5 "$timeout_s" qemu-system-x86_64 \
+    -accel tcg,thread=multi -cpu max -smp "$vcpus" -m "$mem" \
+    -kernel "$kdir/vmlinuz" -initrd "$work/initrd.cpio" \
+    -append "console=ttyS0 panic=-1 loglevel=6 printk.time=1 rcupdate.rcu_cpu_stall_timeout=30" \
+    -nographic -no-reboot -monitor none -serial "file:$console" \
+    -device virtio-serial-pci -chardev "file,id=out,path=$results" \
+    -device virtserialport,chardev=out,name=out </dev/null >"$work/qemu.log" 2>&1
+qrc=$?
+set -e
+elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+
+problems=()
+[[ $qrc -eq 124 || $qrc -eq 137 ]] && problems+=("qemu timed out after ${timeout_s}s")
+[[ $qrc -ne 0 && $qrc -ne 124 && $qrc -ne 137 ]] && problems+=("qemu exited with $qrc: $(tail -3 "$work/qemu.log")")
+# Everything the kernel said: the console, and dmesg shipped at the end.
+kernel_text="$(cat "$console"; sed -n '/^=== dmesg/,/^=== end/p' "$results")"
+if grep -qE '(BUG:|WARNING:|Kernel panic|Oops:|rcu: INFO: .*stall|rcu_.*detected stall|watchdog: BUG: soft lockup|hung_task)' <<<"$kernel_text"; then
+    problems+=("kernel reported: $(grep -m1 -E '(BUG:|WARNING:|Kernel panic|Oops:|stall|soft lockup|hung_task)' <<<"$kernel_text")")
+fi
+if [[ "$allow_ejection" != yes ]]; then
+    ej="$(grep -E 'sched_ext: BPF scheduler "[^"]*" (disabled|errored)' <<<"$kernel_text" \
+          | grep -v 'unregistered from user space' | head -1 || true)"
+    [[ -n "$ej" ]] && problems+=("unexpected sched_ext ejection: $ej")
+fi
+verdict="$(grep -m1 '^LLM-VM-RESULT:' "$results" || true)"
+[[ "$verdict" == "LLM-VM-RESULT: PASS" ]] || problems+=("scenario verdict: ${verdict:-none (the guest did not finish)}")
+
+sed -n '/^=== dmesg/q;p' "$results" | grep -E '^(ok|FAIL|note|metric):' || true
+printf 'vm[%s]: %s vCPUs, %.1fs\n' "$name" "$vcpus" "$elapsed"
+if [[ ${#problems[@]} -gt 0 ]]; then
+    printf 'vm[%s]: FAILED\n' "$name"
+    printf '  - %s\n' "${problems[@]}"
+    echo "--- scenario output"
+    sed -n '/^=== dmesg/q;p' "$results" | tail -n 80
+    echo "--- console tail ($console)"
+    tail -n 60 "$console"
+    exit 1
+fi
+echo "vm[$name]: PASS"
