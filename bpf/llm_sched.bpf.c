@@ -509,8 +509,9 @@ static __always_inline bool class_starving(struct llm_policy *pol, u32 cls, u64 
 {
 	struct class_state *cs = cstate_of(cls);
 
-	return cs && pol->starvation_ns && now - READ_ONCE(cs->wait_since) > pol->starvation_ns &&
-	       class_nr_queued(cls) > 0;
+	/* Signed: scx_bpf_now() is per CPU, another CPU may have stamped a later time. */
+	return cs && pol->starvation_ns &&
+	       (s64)(now - READ_ONCE(cs->wait_since)) > (s64)pol->starvation_ns && class_nr_queued(cls) > 0;
 }
 
 void BPF_STRUCT_OPS(llm_dispatch, s32 cpu, struct task_struct *prev)
