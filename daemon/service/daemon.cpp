@@ -18,7 +18,17 @@ namespace {
 
 constexpr auto kPollInterval = std::chrono::milliseconds(100);
 
-std::string us(uint64_t ns) { return std::to_string(ns / 1000) + "us"; }
+std::string human_ns(uint64_t ns)
+{
+    char buf[32];
+    if (ns >= 1'000'000'000)
+        std::snprintf(buf, sizeof(buf), "%.1fs", static_cast<double>(ns) / 1e9);
+    else if (ns >= 1'000'000)
+        std::snprintf(buf, sizeof(buf), "%.1fms", static_cast<double>(ns) / 1e6);
+    else
+        std::snprintf(buf, sizeof(buf), "%.0fus", static_cast<double>(ns) / 1e3);
+    return buf;
+}
 
 }  // namespace
 
@@ -124,11 +134,11 @@ void Daemon::log_stats()
     for (size_t k = 0; k < stats.size(); ++k) {
         const auto& t = stats[k].total;
         spdlog::info("  {:<12} runtime {:>8.2f}s enq {:>8} disp {:>8} preempt {:>6} rescue {:>5} "
-                     "phase-mig {:>5} aff-fallback {:>5} wait p50 {:>8} p99 {:>8}",
+                     "phase-mig {:>5} aff-fallback {:>5} wait p50 <{:>7} p99 <{:>7}",
                      names[k], static_cast<double>(t.runtime_ns) / 1e9, t.enqueues, t.dispatches, t.preemptions,
                      t.starvation_rescues, t.phase_migrations, t.affinity_fallbacks,
-                     us(sched::latency_quantile_ns(t.lat_hist, 0.5)),
-                     us(sched::latency_quantile_ns(t.lat_hist, 0.99)));
+                     human_ns(sched::latency_quantile_ns(t.lat_hist, 0.5)),
+                     human_ns(sched::latency_quantile_ns(t.lat_hist, 0.99)));
     }
 }
 

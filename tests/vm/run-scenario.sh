@@ -42,6 +42,12 @@ cat "$base" "$work/scenario.cpio" >"$work/initrd.cpio"
 console="$work/console.log"; results="$work/results.txt"
 : >"$results"
 start=$(date +%s.%N)
+# LLM_VM_LIVE=1: show the guest console as it runs, from the scenario on.
+if [[ -n "${LLM_VM_LIVE:-}" ]]; then
+    : >"$console"
+    tail -n +1 -F "$console" 2>/dev/null | sed -un '/^llm-vm: kernel/,$p' &
+    live_pid=$!
+fi
 set +e
 timeout --foreground -k 5 "$timeout_s" qemu-system-x86_64 \
     -accel tcg,thread=multi -cpu max -smp "$vcpus" -m "$mem" \
@@ -52,6 +58,7 @@ timeout --foreground -k 5 "$timeout_s" qemu-system-x86_64 \
     -device virtserialport,chardev=out,name=out </dev/null >"$work/qemu.log" 2>&1
 qrc=$?
 set -e
+if [[ -n "${live_pid:-}" ]]; then sleep 0.5; kill "$live_pid" 2>/dev/null || true; fi
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 
 problems=()

@@ -198,19 +198,28 @@ int main(int argc, char **argv)
 		pthread_create(&th[i], NULL, worker, &results[i]);
 	}
 	if (cfg.live) {
-		for (unsigned tick = 0;; tick++) {
+		for (unsigned tick = 1;; tick++) {
+			uint64_t hits[2][MAX_CPUS] = { { 0 } }, wrong = 0;
+
 			sleep(1);
 			atomic_fetch_add(&live_phase_flip, 1);
 			for (int i = 0; i < cfg.threads; i++) {
-				struct result *r = &results[i];
+				for (int ph = 0; ph < 2; ph++) {
+					for (int c = 0; c < MAX_CPUS; c++) {
+						uint64_t h = results[i].cpu_hits[ph][c];
 
-				printf("llm-demo: t=%us thread %d (tid %d): forward ran on CPUs ", tick, i, r->tid);
-				print_cpus(r->cpu_hits[0]);
-				printf(", backward on CPUs ");
-				print_cpus(r->cpu_hits[1]);
-				printf("\n");
-				memset(r->cpu_hits, 0, sizeof(r->cpu_hits));
+						hits[ph][c] += h;
+						wrong += h && !set_of(ph + 1)[c] ? h : 0;
+					}
+				}
+				memset(results[i].cpu_hits, 0, sizeof(results[i].cpu_hits));
 			}
+			printf("llm-demo: t=%3us  %d threads swap phase each second: forward ran on CPUs ", tick,
+			       cfg.threads);
+			print_cpus(hits[0]);
+			printf(", backward on CPUs ");
+			print_cpus(hits[1]);
+			printf(", samples off their phase set: %llu\n", (unsigned long long)wrong);
 			fflush(stdout);
 		}
 	}
