@@ -21,14 +21,16 @@
  * key, fair uses weighted virtual time.
  *
  * ops.dispatch walks the classes from highest to lowest priority and takes
- * the first task whose queue covers this CPU. A waking task kicks an idle
+ * the first task whose queue covers this CPU; a still-runnable prev keeps
+ * the CPU until a queued class outranks it. A waking task kicks an idle
  * CPU of its set, or else preempts (SCX_KICK_PREEMPT) the CPU running the
  * lowest-priority task below it, so its wait is bounded by the preemption
  * latency rather than by a slice. The starvation guard runs first in
- * dispatch: a class that has had queued tasks but no CPU for
- * starvation_ns is served before everyone; ops.tick shortens the running
- * slice when that is due, so the guard holds even when all CPUs are busy
- * with long slices.
+ * dispatch: every starvation_ns/4 a CPU moves the longest waiter of the
+ * classes below the top one, if it has waited nearly starvation_ns, to its
+ * local queue (a DSQ iterator walk); ops.tick ends the running slice when a
+ * scan is due and someone below waits, so the bound holds even when every
+ * CPU runs long high-priority slices.
  *
  * Phases come from the thread itself: prctl(PR_SET_TIMERSLACK) with one of
  * two reserved values (LLM_PHASE_SLACK_*). The kernel only lets a thread
@@ -52,9 +54,9 @@
  * - A policy slot is rewritten only two reloads after it was last live, so
  *   a reader holding the old slot across a whole reload is the only way to
  *   see a torn table; a decision takes microseconds, reloads milliseconds.
- * - The starvation guard is per class: it promises that each class with
- *   queued tasks runs at least every starvation_ns; within the class the
- *   class's own order shares that time.
+ * - The starvation scan walks the waiting tasks of lower classes, O(queued),
+ *   at most four times per starvation_ns per CPU. Tasks of the top priority
+ *   are never rescued: they already run first, and their own order rules.
  * - Per-CPU kernel threads bypass classes and go straight to their CPU's
  *   local queue, so they are never starved or moved.
  */
@@ -99,6 +101,7 @@ struct {
 struct cpu_state {
 	u32 running_class; /* CLASS_NONE when idle or running a non-scx task */
 	u32 running_prio;
+	u64 next_scan_ns;  /* next starvation scan on this CPU */
 };
 
 struct {
@@ -109,8 +112,7 @@ struct {
 } cpu_states SEC(".maps");
 
 struct class_state {
-	u64 vtime_now;  /* fair order: the class's virtual clock */
-	u64 wait_since; /* last time the class ran or started waiting */
+	u64 vtime_now; /* fair order: the class's virtual clock */
 	s64 nr_runnable;
 };
 
@@ -445,6 +447,8 @@ direct:
 		if (st) {
 			st->enqueues++;
 			st->dispatches++;
+			if (q == LLM_PHASE_ANY)
+				st->affinity_fallbacks++;
 		}
 	}
 	return prev_cpu;
@@ -475,9 +479,20 @@ void BPF_STRUCT_OPS(llm_enqueue, struct task_struct *p, u64 enq_flags)
 		if (q == LLM_PHASE_ANY)
 			st->affinity_fallbacks++;
 	}
+	/*
+	 * The CPU's only task used up its slice (SCX_OPS_ENQ_LAST). If this CPU
+	 * is still right for it, keep it here with a fresh fitted slice; if not
+	 * (phase switch, reload), it joins its queue below and the CPU idles,
+	 * so kick_for() wakes one in the right set.
+	 */
+	if ((enq_flags & SCX_ENQ_LAST) && cpu_in_queue(c, q, scx_bpf_task_cpu(p)) &&
+	    !blocked_by_owner(pol, cls, scx_bpf_task_cpu(p))) {
+		llm_dsq_insert(p, SCX_DSQ_LOCAL, slice_of(c, tctx), enq_flags);
+		if (st)
+			st->dispatches++;
+		return;
+	}
 	cs = cstate_of(cls);
-	if (cs && class_nr_queued(cls) == 0)
-		cs->wait_since = now;
 
 	if (c->order == LLM_ORDER_FAIR) {
 		if (cs && (s64)(tctx->vtime - (cs->vtime_now - c->slice_max_ns)) < 0)
@@ -505,19 +520,135 @@ static __always_inline bool try_class(struct llm_policy *pol, u32 cls, s32 cpu)
 	return false;
 }
 
-static __always_inline bool class_starving(struct llm_policy *pol, u32 cls, u64 now)
+/*
+ * Starvation guard. Every starvation_ns/4 each CPU looks through the queues
+ * of the classes below the top priority it may serve, and moves the task
+ * that has waited longest, if that is over starvation_ns minus the scan
+ * interval, to its local queue. The bound is per task, so a class's
+ * frequent sleepers cannot keep its CPU hog waiting forever.
+ */
+static __always_inline u64 scan_interval(struct llm_policy *pol)
 {
-	struct class_state *cs = cstate_of(cls);
-
-	/* Signed: scx_bpf_now() is per CPU, another CPU may have stamped a later time. */
-	return cs && pol->starvation_ns &&
-	       (s64)(now - READ_ONCE(cs->wait_since)) > (s64)pol->starvation_ns && class_nr_queued(cls) > 0;
+	return pol->starvation_ns / 4;
 }
 
+static bool rescue_from(u64 dsq, s32 cpu, u64 now, u64 min_wait)
+{
+	struct task_struct *p;
+	u64 best_wait = 0;
+	s32 best_pid = -1;
+
+	bpf_for_each(scx_dsq, p, dsq, 0) {
+		struct llm_task_ctx *t = bpf_task_storage_get(&task_ctxs, p, 0, 0);
+		u64 w;
+
+		if (!t || !t->enqueued_at || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+			continue;
+		w = now - t->enqueued_at;
+		if ((s64)w >= (s64)min_wait && w > best_wait) {
+			best_wait = w;
+			best_pid = p->pid;
+		}
+	}
+	if (best_pid < 0)
+		return false;
+	bpf_for_each(scx_dsq, p, dsq, 0) {
+		struct llm_task_ctx *t;
+
+		if (p->pid != best_pid)
+			continue;
+		/* Protected for this run, or the next waking high task takes it back. */
+		t = bpf_task_storage_get(&task_ctxs, p, 0, 0);
+		if (t)
+			t->rescued = 1;
+		return llm_dsq_move(BPF_FOR_EACH_ITER, p, SCX_DSQ_LOCAL, 0);
+	}
+	return false;
+}
+
+/* Classes at the top priority are never "starved": they already run first. */
+static __always_inline u32 top_priority(struct llm_policy *pol)
+{
+	struct llm_class *c = class_of(pol, pol->prio_order[0]);
+
+	return c ? c->priority : 0;
+}
+
+static bool starvation_scan(struct llm_policy *pol, s32 cpu, u64 now)
+{
+	struct cpu_state *cst = cpu_state_of(cpu);
+	u64 interval = scan_interval(pol);
+	u32 n = pol->nr_classes, top = top_priority(pol);
+
+	if (!interval || !cst || (s64)(now - cst->next_scan_ns) < 0)
+		return false;
+	cst->next_scan_ns = now + interval;
+	s32 i;
+	bpf_for(i, 0, n) {
+		u32 cls, idx = n - 1 - i;
+		struct llm_class *c;
+
+		if (idx >= LLM_MAX_CLASSES)
+			break;
+		cls = pol->prio_order[LLM_IDX(idx, LLM_MAX_CLASSES)];
+		c = class_of(pol, cls);
+		if (!c || c->priority >= top)
+			break;
+		if (blocked_by_owner(pol, cls, cpu))
+			continue;
+		for (u32 q = 0; q < LLM_NR_QUEUES; q++) {
+			if (!cpu_in_queue(c, q, cpu))
+				continue;
+			if (rescue_from(dsq_of(cls, q), cpu, now, pol->starvation_ns - interval)) {
+				struct llm_class_stats *st = stats_of(cls);
+
+				if (st) {
+					st->starvation_rescues++;
+					st->dispatches++;
+				}
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* A scan is due here and some class below `prio` has queued tasks. */
+static bool scan_due(struct llm_policy *pol, s32 cpu, u32 prio, u64 now)
+{
+	struct cpu_state *cst = cpu_state_of(cpu);
+	u32 n = pol->nr_classes;
+
+	if (!scan_interval(pol) || !cst || (s64)(now - cst->next_scan_ns) < 0)
+		return false;
+	s32 i;
+	bpf_for(i, 0, n) {
+		struct llm_class *c;
+		u32 cls;
+
+		if (i >= LLM_MAX_CLASSES)
+			break;
+		cls = pol->prio_order[LLM_IDX(i, LLM_MAX_CLASSES)];
+		c = class_of(pol, cls);
+		if (c && c->priority < prio && class_nr_queued(cls) > 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * ops.dispatch runs before an expired prev is re-enqueued, so prev competes
+ * here: it keeps the CPU (with a fresh fitted slice) unless a queued class
+ * outranks it, or the starvation guard is due. Within its own class a fifo
+ * task keeps its place; rr and fair let their queue go first.
+ */
 void BPF_STRUCT_OPS(llm_dispatch, s32 cpu, struct task_struct *prev)
 {
 	struct llm_policy *pol = cur_policy();
-	u32 n;
+	struct llm_task_ctx *ptctx = NULL;
+	struct llm_class *pc = NULL;
+	bool keep_prev = false;
+	u32 n, pcls = CLASS_NONE;
 	u64 now = llm_now();
 
 	if (!pol)
@@ -528,30 +659,31 @@ void BPF_STRUCT_OPS(llm_dispatch, s32 cpu, struct task_struct *prev)
 		return;
 	}
 
-	/* Starvation guard first: lowest classes are the likeliest to starve. */
+	if (starvation_scan(pol, cpu, now))
+		return;
+
+	if (prev && (prev->scx.flags & SCX_TASK_QUEUED) && !is_percpu_kthread(prev) &&
+	    (ptctx = task_ctx(prev, pol)) && (pc = class_of(pol, ptctx->class_id))) {
+		u32 phase, q = queue_for(prev, pc, &phase);
+
+		pcls = ptctx->class_id;
+		keep_prev = cpu_in_queue(pc, q, cpu) && !blocked_by_owner(pol, pcls, cpu);
+	}
+
 	s32 i;
 	bpf_for(i, 0, n) {
-		u32 cls, idx = n - 1 - i;
-
-		if (idx >= LLM_MAX_CLASSES)
-			break;
-		cls = pol->prio_order[LLM_IDX(idx, LLM_MAX_CLASSES)];
-		if (class_starving(pol, cls, now) && try_class(pol, cls, cpu)) {
-			struct llm_class_stats *st = stats_of(cls);
-
-			if (st) {
-				st->starvation_rescues++;
-				st->dispatches++;
-			}
-			return;
-		}
-	}
-	bpf_for(i, 0, n) {
+		struct llm_class *c;
 		u32 cls;
 
 		if (i >= LLM_MAX_CLASSES)
 			break;
 		cls = pol->prio_order[LLM_IDX(i, LLM_MAX_CLASSES)];
+		c = class_of(pol, cls);
+		if (!c)
+			break;
+		if (keep_prev && pc && ptctx &&
+		    (c->priority < pc->priority || (cls == pcls && pc->order == LLM_ORDER_FIFO)))
+			break;
 		if (try_class(pol, cls, cpu)) {
 			struct llm_class_stats *st = stats_of(cls);
 
@@ -560,6 +692,8 @@ void BPF_STRUCT_OPS(llm_dispatch, s32 cpu, struct task_struct *prev)
 			return;
 		}
 	}
+	if (keep_prev && pc && ptctx)
+		prev->scx.slice = slice_of(pc, ptctx);
 }
 
 void BPF_STRUCT_OPS(llm_tick, struct task_struct *p)
@@ -568,7 +702,7 @@ void BPF_STRUCT_OPS(llm_tick, struct task_struct *p)
 	struct llm_task_ctx *tctx;
 	struct llm_class *c;
 	s32 cpu = scx_bpf_task_cpu(p);
-	u32 q, phase, n, prio;
+	u32 q, phase;
 	u64 now = llm_now();
 
 	if (!pol || is_percpu_kthread(p) || !(tctx = task_ctx(p, pol)) ||
@@ -586,25 +720,9 @@ void BPF_STRUCT_OPS(llm_tick, struct task_struct *p)
 		return;
 	}
 
-	/* A lower class has waited starvation_ns: give the CPU up now. */
-	prio = c->priority;
-	n = pol->nr_classes;
-	s32 i;
-	bpf_for(i, 0, n) {
-		struct llm_class *lc;
-		u32 cls;
-
-		if (i >= LLM_MAX_CLASSES)
-			break;
-		cls = pol->prio_order[LLM_IDX(i, LLM_MAX_CLASSES)];
-		lc = class_of(pol, cls);
-		if (!lc || lc->priority >= prio)
-			continue;
-		if (class_starving(pol, cls, now)) {
-			p->scx.slice = 0;
-			return;
-		}
-	}
+	/* A starvation scan is due and someone below us waits: go through dispatch. */
+	if (scan_due(pol, cpu, c->priority, now))
+		p->scx.slice = 0;
 }
 
 void BPF_STRUCT_OPS(llm_runnable, struct task_struct *p, u64 enq_flags)
@@ -643,16 +761,14 @@ void BPF_STRUCT_OPS(llm_running, struct task_struct *p)
 		st->lat_hist[llm_lat_bucket(now - tctx->enqueued_at) & (LLM_LAT_BUCKETS - 1)]++;
 	tctx->enqueued_at = 0;
 	cs = cstate_of(tctx->class_id);
-	if (cs) {
-		cs->wait_since = now;
-		if ((s64)(p->scx.dsq_vtime - cs->vtime_now) > 0)
-			cs->vtime_now = p->scx.dsq_vtime;
-	}
+	if (cs && (s64)(p->scx.dsq_vtime - cs->vtime_now) > 0)
+		cs->vtime_now = p->scx.dsq_vtime;
 	cst = cpu_state_of(scx_bpf_task_cpu(p));
 	c = class_of(pol, tctx->class_id);
 	if (cst && c) {
 		cst->running_class = tctx->class_id;
-		cst->running_prio = c->priority;
+		/* Above every class (0..99): kick_for() never picks it as a victim. */
+		cst->running_prio = tctx->rescued ? 100 : c->priority;
 	}
 }
 
@@ -668,6 +784,8 @@ void BPF_STRUCT_OPS(llm_stopping, struct task_struct *p, bool runnable)
 	cst = cpu_state_of(scx_bpf_task_cpu(p));
 	if (cst)
 		cst->running_class = CLASS_NONE;
+	if (tctx)
+		tctx->rescued = 0;
 	if (!pol || !tctx || !tctx->started_at || !(c = class_of(pol, tctx->class_id)))
 		return;
 	burst = now - tctx->started_at;
@@ -752,6 +870,9 @@ struct sched_ext_ops llm_sched_ops = {
 	.init_task = (void *)llm_init_task,
 	.init = (void *)llm_init,
 	.exit = (void *)llm_exit,
+	/* The last runnable task comes back through ops.enqueue, so it gets
+	 * its fitted slice rather than the kernel's default refill. */
+	.flags = SCX_OPS_ENQ_LAST,
 	.timeout_ms = 5000,
 	.name = "llm_sched",
 };

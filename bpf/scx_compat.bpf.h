@@ -53,6 +53,20 @@ static __always_inline bool llm_dsq_move_to_local(u64 dsq_id)
 	return scx_bpf_consume(dsq_id);
 }
 
+/* Moving a task found by a DSQ iterator: 6.12's name, then 6.13's. */
+bool scx_bpf_dispatch_from_dsq(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p, u64 dsq_id,
+			       u64 enq_flags) __weak __ksym;
+
+static __always_inline bool llm_dsq_move(struct bpf_iter_scx_dsq *it, struct task_struct *p, u64 dsq_id,
+					 u64 enq_flags)
+{
+	if (bpf_ksym_exists(scx_bpf_dsq_move))
+		return scx_bpf_dsq_move(it, p, dsq_id, enq_flags);
+	return scx_bpf_dispatch_from_dsq(it, p, dsq_id, enq_flags);
+}
+
+#define BPF_FOR_EACH_ITER (&___it)
+
 /* scx_bpf_now() arrived in 6.14; older kernels use the tick-granular clock. */
 static __always_inline u64 llm_now(void)
 {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <numeric>
 
@@ -59,6 +60,7 @@ CompiledPolicy compile(const Policy& p, const Machine& m, const CgroupResolver& 
         const auto& c = p.classes[i];
         auto& k = t->classes[i];
         out.class_names.push_back(c.name);
+        std::snprintf(t->class_names[i], LLM_CLASS_NAME_LEN, "%s", c.name.c_str());
         k.priority = c.priority;
         k.order = c.order == Order::Fifo ? LLM_ORDER_FIFO : c.order == Order::RoundRobin ? LLM_ORDER_RR : LLM_ORDER_FAIR;
         k.slice_mode = c.slice.mode == SliceMode::History ? LLM_SLICE_HISTORY : LLM_SLICE_FIXED;

@@ -2,15 +2,14 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "llm_sched.skel.h"
+#include "sched/loaded_maps.h"
 
 namespace llm::sched {
 namespace {
@@ -134,50 +133,16 @@ std::optional<ExitRecord> BpfScheduler::exit_record() const
 
 std::vector<ClassStats> BpfScheduler::read_stats(uint32_t nr_classes) const
 {
-    std::vector<ClassStats> out;
     if (!skel_)
-        return out;
-    int ncpu = libbpf_num_possible_cpus();
-    std::vector<llm_class_stats> vals(static_cast<size_t>(ncpu > 0 ? ncpu : 1));
-    for (uint32_t k = 0; k < nr_classes && k < LLM_MAX_CLASSES; ++k) {
-        ClassStats cs;
-        if (bpf_map__lookup_elem(skel_->maps.class_stats, &k, sizeof(k), vals.data(),
-                                 vals.size() * sizeof(llm_class_stats), 0) == 0) {
-            cs.per_cpu = vals;
-            for (const auto& v : vals) {
-                auto& t = cs.total;
-                t.enqueues += v.enqueues;
-                t.dispatches += v.dispatches;
-                t.preemptions += v.preemptions;
-                t.starvation_rescues += v.starvation_rescues;
-                t.phase_migrations += v.phase_migrations;
-                t.affinity_fallbacks += v.affinity_fallbacks;
-                t.runtime_ns += v.runtime_ns;
-                for (int b = 0; b < LLM_LAT_BUCKETS; ++b)
-                    t.lat_hist[b] += v.lat_hist[b];
-            }
-        }
-        out.push_back(std::move(cs));
-    }
-    return out;
+        return {};
+    return read_class_stats(bpf_map__fd(skel_->maps.class_stats), nr_classes);
 }
 
 std::optional<llm_task_ctx> BpfScheduler::task(int tid) const
 {
     if (!skel_)
         return std::nullopt;
-    constexpr unsigned pidfd_thread = O_EXCL;  // PIDFD_THREAD, Linux 6.9+
-    int fd = static_cast<int>(syscall(SYS_pidfd_open, tid, pidfd_thread));
-    if (fd < 0)
-        fd = static_cast<int>(syscall(SYS_pidfd_open, tid, 0));
-    if (fd < 0)
-        return std::nullopt;
-    llm_task_ctx v{};
-    int err = bpf_map__lookup_elem(skel_->maps.task_ctxs, &fd, sizeof(fd), &v, sizeof(v), 0);
-    close(fd);
-    if (err)
-        return std::nullopt;
-    return v;
+    return lookup_task_ctx(bpf_map__fd(skel_->maps.task_ctxs), tid);
 }
 
 }  // namespace llm::sched

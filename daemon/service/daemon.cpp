@@ -10,25 +10,13 @@
 #include <cstring>
 #include <thread>
 
-#include "sched/latency.h"
+#include "sched/stats_report.h"
 #include "sched/sched_ext_sysfs.h"
 
 namespace llm::service {
 namespace {
 
 constexpr auto kPollInterval = std::chrono::milliseconds(100);
-
-std::string human_ns(uint64_t ns)
-{
-    char buf[32];
-    if (ns >= 1'000'000'000)
-        std::snprintf(buf, sizeof(buf), "%.1fs", static_cast<double>(ns) / 1e9);
-    else if (ns >= 1'000'000)
-        std::snprintf(buf, sizeof(buf), "%.1fms", static_cast<double>(ns) / 1e6);
-    else
-        std::snprintf(buf, sizeof(buf), "%.0fus", static_cast<double>(ns) / 1e3);
-    return buf;
-}
 
 }  // namespace
 
@@ -129,17 +117,12 @@ void Daemon::log_stats()
         return;
     const auto& names = live_->compiled.class_names;
     auto stats = sched_->read_stats(static_cast<uint32_t>(names.size()));
+    std::vector<sched::ClassReport> rows;
+    for (size_t k = 0; k < stats.size(); ++k)
+        rows.push_back({names[k], live_->compiled.table->classes[k].priority, stats[k].total});
     auto st = sched::read_sched_ext_status();
-    spdlog::info("sched_ext {} ops={} generation {}", st.state, st.ops, generation_);
-    for (size_t k = 0; k < stats.size(); ++k) {
-        const auto& t = stats[k].total;
-        spdlog::info("  {:<12} runtime {:>8.2f}s enq {:>8} disp {:>8} preempt {:>6} rescue {:>5} "
-                     "phase-mig {:>5} aff-fallback {:>5} wait p50 <{:>7} p99 <{:>7}",
-                     names[k], static_cast<double>(t.runtime_ns) / 1e9, t.enqueues, t.dispatches, t.preemptions,
-                     t.starvation_rescues, t.phase_migrations, t.affinity_fallbacks,
-                     human_ns(sched::latency_quantile_ns(t.lat_hist, 0.5)),
-                     human_ns(sched::latency_quantile_ns(t.lat_hist, 0.99)));
-    }
+    spdlog::info("sched_ext {}, ops {}, generation {}\n{}", st.state, st.ops, generation_,
+                 sched::format_stats_table(rows));
 }
 
 int Daemon::run()

@@ -23,6 +23,7 @@
 #define LLM_COMM_LEN 16
 #define LLM_LAT_BUCKETS 32
 #define LLM_POLICY_SLOTS 2
+#define LLM_CLASS_NAME_LEN 32
 
 /* Order of tasks inside one class. */
 enum llm_order {
@@ -124,6 +125,8 @@ struct llm_policy {
 	__s32 cpu_owner[LLM_MAX_CPUS];
 	struct llm_class classes[LLM_MAX_CLASSES];
 	struct llm_rule rules[LLM_MAX_RULES];
+	/* For readers of the map (llm-schedctl, bpftool); BPF ignores them. */
+	char class_names[LLM_MAX_CLASSES][LLM_CLASS_NAME_LEN];
 };
 
 /* Per-class, per-CPU counters (a PERCPU_ARRAY keyed by class id). */
@@ -143,7 +146,7 @@ struct llm_task_ctx {
 	__u32 class_id;
 	__u32 phase;          /* phase the task was last queued for */
 	__u32 runnable_class; /* class whose nr_runnable counts it, or ~0 */
-	__u32 pad;
+	__u32 rescued;        /* moved by the starvation guard: not preemptible this run */
 	__u64 generation;     /* policy generation class_id belongs to */
 	__u64 comm_head;      /* first 8 comm bytes at classification time */
 	__u64 enqueued_at;    /* when it last became queued (ns) */

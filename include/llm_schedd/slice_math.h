@@ -9,6 +9,13 @@
 
 #include "intf.h"
 
+/* Keeps clang from folding a bounds check away before the verifier sees it. */
+#ifdef __bpf__
+#define LLM_VERIFIER_BARRIER(v) asm volatile("" : "+r"(v))
+#else
+#define LLM_VERIFIER_BARRIER(v) ((void)0)
+#endif
+
 /* ewma' = ewma + w*(sample - ewma), w = ewma_q10/1024; the first sample seeds it. */
 static inline __u64 llm_ewma_update(__u64 ewma, __u64 sample, __u32 ewma_q10, __u64 nr_samples)
 {
@@ -52,9 +59,13 @@ static inline __u32 llm_lat_bucket(__u64 ns)
 
 static inline int llm_cpumask_test(const struct llm_cpumask *m, __u32 cpu)
 {
+	__u32 word;
+
 	if (cpu >= LLM_MAX_CPUS)
 		return 0;
-	return (m->bits[cpu / 64] >> (cpu % 64)) & 1;
+	word = cpu / 64;
+	LLM_VERIFIER_BARRIER(word);
+	return (m->bits[word & (LLM_CPU_WORDS - 1)] >> (cpu % 64)) & 1;
 }
 
 /* Phase encoded in a thread's timer slack, or LLM_PHASE_NONE. */

@@ -142,7 +142,8 @@ TEST_CASE("history slices compile to fixed-point ewma and scale")
     auto m = machine(2);
     auto p = must_parse(R"({ "classes": [ { "name": "a", "match": [ { "default": true } ],
         "slice": { "mode": "history", "min_us": 200, "max_us": 8000, "ewma": 0.25, "scale": 1.5 } } ] })", m);
-    const auto& k = compile(p, m, nullptr, 1).table->classes[0];
+    auto compiled = compile(p, m, nullptr, 1);
+    const auto& k = compiled.table->classes[0];
     CHECK(k.slice_mode == LLM_SLICE_HISTORY);
     CHECK(k.slice_min_ns == 200'000);
     CHECK(k.slice_max_ns == 8'000'000);

@@ -11,6 +11,7 @@
 #   # timeout: 300        (seconds for the whole boot, default 180)
 #   # allow-ejection: yes (the scenario provokes one on purpose)
 #   # memory: 2048        (MiB, default 1024)
+#   # tcg: single         (one host thread for all vCPUs; see README)
 set -euo pipefail
 build="$(cd "$1" && pwd)"; scenario="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,6 +21,7 @@ vcpus="$(header vcpus)"; vcpus="${vcpus:-4}"
 timeout_s="$(header timeout)"; timeout_s="${timeout_s:-180}"
 mem="$(header memory)"; mem="${mem:-1024}"
 allow_ejection="$(header allow-ejection)"
+tcg="${LLM_VM_TCG:-$(header tcg)}"; tcg="${tcg:-multi}"
 
 kdir="${LLM_SCHEDD_KERNEL_DIR:-}"
 if [[ -z "$kdir" ]]; then
@@ -34,7 +36,7 @@ base="$build/vm/base.cpio"
 
 # The scenario, appended as a second cpio: the kernel unpacks both.
 cp "$scenario" "$work/scn/scenario/run.sh"
-[[ -d "$here/scenarios/data" ]] && cp -r "$here/scenarios/data" "$work/scn/scenario/data"
+cp -r "$here/scenarios/data" "$work/scn/scenario/data"
 cp -r "$here/../../configs" "$work/scn/scenario/configs"
 (cd "$work/scn" && find . -print0 | cpio --null -o -H newc --quiet) >"$work/scenario.cpio"
 cat "$base" "$work/scenario.cpio" >"$work/initrd.cpio"
@@ -50,9 +52,9 @@ if [[ -n "${LLM_VM_LIVE:-}" ]]; then
 fi
 set +e
 timeout --foreground -k 5 "$timeout_s" qemu-system-x86_64 \
-    -accel tcg,thread=multi -cpu max -smp "$vcpus" -m "$mem" \
+    -accel "tcg,thread=$tcg" -cpu max -smp "$vcpus" -m "$mem" \
     -kernel "$kdir/vmlinuz" -initrd "$work/initrd.cpio" \
-    -append "console=ttyS0 panic=-1 loglevel=6 printk.time=1 rcupdate.rcu_cpu_stall_timeout=30" \
+    -append "console=ttyS0 panic=-1 loglevel=6 printk.time=1 tsc=unstable" \
     -nographic -no-reboot -monitor none -serial "file:$console" \
     -device virtio-serial-pci -chardev "file,id=out,path=$results" \
     -device virtserialport,chardev=out,name=out </dev/null >"$work/qemu.log" 2>&1
@@ -64,8 +66,10 @@ elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 problems=()
 [[ $qrc -eq 124 || $qrc -eq 137 ]] && problems+=("qemu timed out after ${timeout_s}s")
 [[ $qrc -ne 0 && $qrc -ne 124 && $qrc -ne 137 ]] && problems+=("qemu exited with $qrc: $(tail -3 "$work/qemu.log")")
-# Everything the kernel said: the console, and dmesg shipped at the end.
+# Everything the kernel said: the console, and dmesg shipped at the end
+# (minus the command line, which names options, not events).
 kernel_text="$(cat "$console"; sed -n '/^=== dmesg/,/^=== end/p' "$results")"
+kernel_text="$(grep -v 'Kernel command line' <<<"$kernel_text")"
 if grep -qE '(BUG:|WARNING:|Kernel panic|Oops:|rcu: INFO: .*stall|rcu_.*detected stall|watchdog: BUG: soft lockup|hung_task)' <<<"$kernel_text"; then
     problems+=("kernel reported: $(grep -m1 -E '(BUG:|WARNING:|Kernel panic|Oops:|stall|soft lockup|hung_task)' <<<"$kernel_text")")
 fi

@@ -63,6 +63,15 @@ stop_daemon() {
     STOP_MS=$((t1 - t0))
 }
 
+# class_stat CLASS FIELD: one counter of `llm-schedctl stats --json`.
+# Keys come sorted, so "name" follows the counters inside each object.
+class_stat() {
+    llm-schedctl stats --json | awk -v c="$1" -v f="$2" '
+        $0 ~ "\"" f "\":" { v = $2; gsub(/[^0-9]/, "", v) }
+        $0 ~ "\"name\": \"" c "\"" { found = 1 }
+        /^    }/ { if (found) { print v; exit } }'
+}
+
 lib_finish() {
     if [ -n "$DAEMON_PID" ]; then
         stop_daemon

@@ -1,0 +1,25 @@
+// Formatting of scheduler stats for people (table) and programs (JSON).
+// Pure: the callers read the maps and sysfs.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "llm_schedd/intf.h"
+
+namespace llm::sched {
+
+struct ClassReport {
+    std::string name;
+    uint32_t priority = 0;
+    llm_class_stats total{};
+};
+
+std::string human_ns(uint64_t ns);
+std::string format_stats_table(const std::vector<ClassReport>& classes);
+nlohmann::json stats_json(const std::vector<ClassReport>& classes, uint64_t generation,
+                          const std::map<std::string, unsigned long long>& kernel_events);
+
+}  // namespace llm::sched
