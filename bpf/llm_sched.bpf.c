@@ -23,11 +23,12 @@
  * ops.dispatch walks the classes from highest to lowest priority and takes
  * the first task whose queue covers this CPU; a still-runnable prev keeps
  * the CPU until a queued class outranks it. A waking task kicks an idle
- * CPU of its set, or else preempts (SCX_KICK_PREEMPT) the CPU running the
- * lowest-priority task below it, so its wait is bounded by the preemption
- * latency rather than by a slice. The starvation guard runs first in
- * dispatch: every starvation_ns/4 a CPU moves the longest waiter of the
- * classes below the top one, if it has waited nearly starvation_ns, to its
+ * CPU of its set, or else goes straight to the head of the local queue of
+ * the CPU running the lowest class below it, with SCX_ENQ_PREEMPT, so its
+ * wait is bounded by the preemption latency rather than by a slice.
+ *
+ * The starvation guard runs first in dispatch: every starvation_ns/8 a CPU moves the longest waiter of the
+ * classes below the top one, if it has waited 3/4 of starvation_ns, to its
  * local queue (a DSQ iterator walk); ops.tick ends the running slice when a
  * scan is due and someone below waits, so the bound holds even when every
  * CPU runs long high-priority slices.
@@ -55,7 +56,7 @@
  *   a reader holding the old slot across a whole reload is the only way to
  *   see a torn table; a decision takes microseconds, reloads milliseconds.
  * - The starvation scan walks the waiting tasks of lower classes, O(queued),
- *   at most four times per starvation_ns per CPU. Tasks of the top priority
+ *   at most eight times per starvation_ns per CPU. Tasks of the top priority
  *   are never rescued: they already run first, and their own order rules.
  * - Per-CPU kernel threads bypass classes and go straight to their CPU's
  *   local queue, so they are never starved or moved.
@@ -348,17 +349,23 @@ static __always_inline bool blocked_by_owner(struct llm_policy *pol, u32 cls, s3
 }
 
 /*
- * Find a CPU for a queued task: an idle one in its set (kicked awake), or the
- * one running the lowest class below it (kicked with preemption).
+ * Where a waking task should go when no CPU of its set is idle: the CPU
+ * running the lowest class below it (the waker's own CPU first, as that needs
+ * no IPI), or an owner's CPU held by a borrower. -1 if none.
  */
-static void kick_for(struct task_struct *p, struct llm_policy *pol, u32 cls, struct llm_class *c,
-		     u32 q)
+static s32 pick_victim(struct task_struct *p, struct llm_policy *pol, u32 cls, struct llm_class *c, u32 q)
 {
-	s32 victim = -1;
+	s32 victim = -1, here = bpf_get_smp_processor_id();
 	u32 victim_prio = c->priority;
 	u32 n = lim_cpus();
-	struct llm_class_stats *st;
+	struct cpu_state *hst = cpu_state_of(here);
 
+	if (hst && hst->running_class != CLASS_NONE && hst->running_class != cls &&
+	    hst->running_prio < c->priority && cpu_in_queue(c, q, here) &&
+	    bpf_cpumask_test_cpu(here, p->cpus_ptr) && !blocked_by_owner(pol, cls, here)) {
+		victim = here;
+		victim_prio = hst->running_prio;
+	}
 	s32 cpu;
 	bpf_for(cpu, 0, n) {
 		struct cpu_state *cst;
@@ -367,29 +374,34 @@ static void kick_for(struct task_struct *p, struct llm_policy *pol, u32 cls, str
 			continue;
 		if (blocked_by_owner(pol, cls, cpu))
 			continue;
-		if (scx_bpf_test_and_clear_cpu_idle(cpu)) {
-			scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
-			return;
-		}
 		cst = cpu_state_of(cpu);
 		if (!cst || cst->running_class == CLASS_NONE || cst->running_class == cls)
 			continue;
 		/* The owner of a CPU takes it back from a borrower of any priority. */
-		if (cpu < LLM_MAX_CPUS && pol->cpu_owner[LLM_IDX(cpu, LLM_MAX_CPUS)] == (s32)cls) {
-			victim = cpu;
-			break;
-		}
+		if (cst->running_prio < 100 && pol->cpu_owner[LLM_IDX(cpu, LLM_MAX_CPUS)] == (s32)cls)
+			return cpu;
 		if (cst->running_prio < victim_prio) {
 			victim = cpu;
 			victim_prio = cst->running_prio;
 		}
 	}
-	if (victim < 0)
-		return;
-	scx_bpf_kick_cpu(victim, SCX_KICK_PREEMPT);
-	st = stats_of(cls);
-	if (st)
-		st->preemptions++;
+	return victim;
+}
+
+/* Claims an idle CPU of the task's set (clears its idle bit); -1 if none. */
+static s32 claim_idle(struct task_struct *p, struct llm_policy *pol, u32 cls, struct llm_class *c, u32 q)
+{
+	u32 n = lim_cpus();
+	s32 cpu;
+
+	bpf_for(cpu, 0, n) {
+		if (!cpu_in_queue(c, q, cpu) || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr) ||
+		    blocked_by_owner(pol, cls, cpu))
+			continue;
+		if (scx_bpf_test_and_clear_cpu_idle(cpu))
+			return cpu;
+	}
+	return -1;
 }
 
 static __always_inline u64 slice_of(struct llm_class *c, struct llm_task_ctx *tctx)
@@ -433,7 +445,19 @@ s32 BPF_STRUCT_OPS(llm_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake
 			goto direct;
 		}
 	}
-	/* No idle CPU: stay where the phase allows; enqueue will queue it. */
+	/*
+	 * No idle CPU. If the waker's CPU runs a lower class, wake the task
+	 * right here: enqueue then preempts locally, with no wake-up IPI (the
+	 * RT class does the same). Otherwise stay where the phase allows.
+	 */
+	{
+		s32 here = bpf_get_smp_processor_id();
+		struct cpu_state *hst = cpu_state_of(here);
+
+		if (hst && hst->running_class != CLASS_NONE && hst->running_prio < c->priority &&
+		    cpu_allowed_for(p, c, q, here) && !blocked_by_owner(pol, tctx->class_id, here))
+			return here;
+	}
 	if (!cpu_allowed_for(p, c, q, prev_cpu) && first >= 0)
 		return first;
 	return prev_cpu;
@@ -483,7 +507,7 @@ void BPF_STRUCT_OPS(llm_enqueue, struct task_struct *p, u64 enq_flags)
 	 * The CPU's only task used up its slice (SCX_OPS_ENQ_LAST). If this CPU
 	 * is still right for it, keep it here with a fresh fitted slice; if not
 	 * (phase switch, reload), it joins its queue below and the CPU idles,
-	 * so kick_for() wakes one in the right set.
+	 * so claim_idle() wakes one in the right set.
 	 */
 	if ((enq_flags & SCX_ENQ_LAST) && cpu_in_queue(c, q, scx_bpf_task_cpu(p)) &&
 	    !blocked_by_owner(pol, cls, scx_bpf_task_cpu(p))) {
@@ -501,8 +525,31 @@ void BPF_STRUCT_OPS(llm_enqueue, struct task_struct *p, u64 enq_flags)
 	} else {
 		key = tctx->fifo_key;
 	}
+	/*
+	 * An idle CPU of the set is woken after the task is queued, so it finds
+	 * it. With none idle, the task goes to the head of the best victim's
+	 * local queue with SCX_ENQ_PREEMPT, which ends the running slice at once
+	 * (on the waker's own CPU without an IPI); a kick through irq_work is
+	 * slower. A same-class task queued earlier may be passed: it had no
+	 * victim when it arrived.
+	 */
+	s32 idle = claim_idle(p, pol, cls, c, q);
+
+	if (idle < 0 && !(enq_flags & SCX_ENQ_LAST)) {
+		s32 victim = pick_victim(p, pol, cls, c, q);
+
+		if (victim >= 0) {
+			llm_dsq_insert(p, SCX_DSQ_LOCAL_ON | victim, slice_of(c, tctx), enq_flags | SCX_ENQ_PREEMPT);
+			if (st) {
+				st->preemptions++;
+				st->dispatches++;
+			}
+			return;
+		}
+	}
 	llm_dsq_insert_vtime(p, dsq_of(cls, q), slice_of(c, tctx), key, enq_flags);
-	kick_for(p, pol, cls, c, q);
+	if (idle >= 0)
+		scx_bpf_kick_cpu(idle, SCX_KICK_IDLE);
 }
 
 static __always_inline bool try_class(struct llm_policy *pol, u32 cls, s32 cpu)
@@ -521,18 +568,23 @@ static __always_inline bool try_class(struct llm_policy *pol, u32 cls, s32 cpu)
 }
 
 /*
- * Starvation guard. Every starvation_ns/4 each CPU looks through the queues
+ * Starvation guard. Every starvation_ns/8 each CPU looks through the queues
  * of the classes below the top priority it may serve, and moves the task
- * that has waited longest, if that is over starvation_ns minus the scan
- * interval, to its local queue. The bound is per task, so a class's
+ * that has waited longest, if that is over 3/4 of starvation_ns, to its
+ * local queue. The bound is per task, so a class's
  * frequent sleepers cannot keep its CPU hog waiting forever.
  */
 static __always_inline u64 scan_interval(struct llm_policy *pol)
 {
-	return pol->starvation_ns / 4;
+	return pol->starvation_ns / 8;
 }
 
-static bool rescue_from(u64 dsq, s32 cpu, u64 now, u64 min_wait)
+/*
+ * Global (not static) on purpose: the verifier checks it once on its own
+ * instead of once per call site, which older verifiers need to accept
+ * dispatch at all (6.19: "sequence of 8193 jumps is too complex").
+ */
+__noinline bool llm_rescue_from(u64 dsq, s32 cpu, u64 now, u64 min_wait)
 {
 	struct task_struct *p;
 	u64 best_wait = 0;
@@ -596,10 +648,12 @@ static bool starvation_scan(struct llm_policy *pol, s32 cpu, u64 now)
 			break;
 		if (blocked_by_owner(pol, cls, cpu))
 			continue;
-		for (u32 q = 0; q < LLM_NR_QUEUES; q++) {
+		s32 q;
+		bpf_for(q, 0, LLM_NR_QUEUES) {
 			if (!cpu_in_queue(c, q, cpu))
 				continue;
-			if (rescue_from(dsq_of(cls, q), cpu, now, pol->starvation_ns - interval)) {
+			/* Two intervals of headroom: one to be found, one to get on the CPU. */
+			if (llm_rescue_from(dsq_of(cls, q), cpu, now, pol->starvation_ns - 2 * interval)) {
 				struct llm_class_stats *st = stats_of(cls);
 
 				if (st) {
@@ -767,7 +821,7 @@ void BPF_STRUCT_OPS(llm_running, struct task_struct *p)
 	c = class_of(pol, tctx->class_id);
 	if (cst && c) {
 		cst->running_class = tctx->class_id;
-		/* Above every class (0..99): kick_for() never picks it as a victim. */
+		/* Above every class (0..99): pick_victim() never picks it. */
 		cst->running_prio = tctx->rescued ? 100 : c->priority;
 	}
 }
@@ -849,7 +903,9 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(llm_init)
 
 void BPF_STRUCT_OPS(llm_exit, struct scx_exit_info *ei)
 {
-	exit_info.exit_cpu = BPF_CORE_READ(ei, exit_cpu);
+	exit_info.exit_cpu = -1;
+	if (bpf_core_field_exists(ei->exit_cpu)) /* Linux 7.0+ */
+		exit_info.exit_cpu = BPF_CORE_READ(ei, exit_cpu);
 	exit_info.exit_code = BPF_CORE_READ(ei, exit_code);
 	bpf_probe_read_kernel_str(exit_info.reason, sizeof(exit_info.reason), BPF_CORE_READ(ei, reason));
 	bpf_probe_read_kernel_str(exit_info.msg, sizeof(exit_info.msg), BPF_CORE_READ(ei, msg));

@@ -3,10 +3,8 @@
 #
 #   scripts/gen-vmlinux-h.sh [KERNEL_DIR]     (default: what setup.sh caches)
 #
-# Debian's kernel is a zstd-compressed bzImage. The compressed payload starts
-# at (setup_sects+1)*512 + payload_offset and ends with a 4-byte size
-# trailer; decompressing it gives the vmlinux ELF, whose .BTF section bpftool
-# turns into C. The checked-in header is what CO-RE relocates against; the
+# scripts/extract-vmlinux.sh unpacks the vmlinux ELF from Debian's bzImage;
+# bpftool turns its .BTF section into C. The checked-in header is what CO-RE relocates against; the
 # program still loads on any 6.12+ kernel whose BTF has the same fields.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,14 +13,7 @@ img="$kdir/vmlinuz"
 [[ -r "$img" ]] || { echo "gen-vmlinux-h: no kernel image at $img" >&2; exit 1; }
 
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
-u8()  { od -An -tu1 -j "$2" -N1 "$1" | tr -d ' '; }
-u32() { od -An -tu4 -j "$2" -N4 "$1" | tr -d ' '; }
-setup_sects=$(u8 "$img" $((0x1f1)))
-payload_off=$(u32 "$img" $((0x248)))
-payload_len=$(u32 "$img" $((0x24c)))
-start=$(( (setup_sects + 1) * 512 + payload_off ))
-dd if="$img" of="$tmp/payload.zst" bs=64K iflag=skip_bytes,count_bytes skip="$start" count="$((payload_len - 4))" status=none
-zstd -q -d "$tmp/payload.zst" -o "$tmp/vmlinux"
+"$here/extract-vmlinux.sh" "$img" "$tmp/vmlinux"
 out="$here/../bpf/vmlinux/vmlinux.h"
 mkdir -p "$(dirname "$out")"
 {

@@ -10,6 +10,8 @@
 # Environment:
 #   LLM_SCHEDD_CACHE        cache directory          (/var/cache/llm-schedd)
 #   LLM_SCHEDD_KERNEL       use this kernel version, e.g. 7.3.4+deb13-amd64
+#                           (checked through its config, or through its BTF
+#                           where the archive no longer has linux-base-VER)
 #   LLM_SCHEDD_KERNEL_IMAGE use this bzImage as is (no download at all)
 #   LLM_SCHEDD_KERNEL_SUITES apt suites searched for kernels
 #                           ("trixie-backports sid")
@@ -90,7 +92,7 @@ fetch_kernel() {
         echo "$d"; return
     fi
     local link="$cache/kernel/current"
-    if [[ -z "${LLM_SCHEDD_KERNEL:-}" && -r "$link/vmlinuz" && -r "$link/config" ]]; then
+    if [[ -z "${LLM_SCHEDD_KERNEL:-}" && -r "$link/vmlinuz" ]]; then
         log "kernel cached: $(cat "$link/version")"
         readlink -f "$link"; return
     fi
@@ -115,24 +117,35 @@ fetch_kernel() {
     for ver in $candidates; do
         work="$(mktemp -d)"
         log "trying linux-binary-$ver"
-        if ! (cd "$work" && kapt apt-get download "linux-binary-$ver" "linux-base-$ver" >/dev/null 2>&1); then
-            log "  cannot download linux-binary-$ver / linux-base-$ver"; rm -rf "$work"; continue
+        if ! (cd "$work" && kapt apt-get download "linux-binary-$ver" >/dev/null 2>&1); then
+            log "  cannot download linux-binary-$ver"; rm -rf "$work"; continue
         fi
+        # linux-base carries the config; the archive keeps it only for recent versions.
+        (cd "$work" && kapt apt-get download "linux-base-$ver" >/dev/null 2>&1) || true
         for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$work/root"; done
         local cfg img
         cfg="$(find "$work/root" -name config -path '*/modules/*' | head -1)"
         img="$(find "$work/root" -name vmlinuz -path '*/modules/*' | head -1)"
         [[ -z "$img" ]] && img="$(find "$work/root/boot" -name 'vmlinuz-*' 2>/dev/null | head -1)"
         [[ -z "$cfg" ]] && cfg="$(find "$work/root/boot" -name 'config-*' 2>/dev/null | head -1)"
-        if [[ -z "$cfg" || -z "$img" ]]; then
+        if [[ -z "$img" ]]; then
             log "  package layout not understood"; rm -rf "$work"; continue
         fi
-        if ! grep -q '^CONFIG_SCHED_CLASS_EXT=y' "$cfg"; then
-            log "  CONFIG_SCHED_CLASS_EXT is off; next"; rm -rf "$work"; continue
+        if [[ -n "$cfg" ]]; then
+            grep -q '^CONFIG_SCHED_CLASS_EXT=y' "$cfg" || { log "  CONFIG_SCHED_CLASS_EXT is off; next"; rm -rf "$work"; continue; }
+        else
+            # No config package: the kernel's own BTF says whether sched_ext is built in.
+            "$here/extract-vmlinux.sh" "$img" "$work/vmlinux"
+            bpftool btf dump file "$work/vmlinux" >"$work/btf.txt" 2>/dev/null || true
+            if ! grep -q "STRUCT 'sched_ext_ops'" "$work/btf.txt"; then
+                log "  no sched_ext in its BTF; next"; rm -rf "$work"; continue
+            fi
+            cfg=""
         fi
         local d="$cache/kernel/$ver"
         mkdir -p "$d"
-        cp "$img" "$d/vmlinuz"; cp "$cfg" "$d/config"
+        cp "$img" "$d/vmlinuz"
+        [[ -n "$cfg" ]] && cp "$cfg" "$d/config"
         echo "$ver" >"$d/version"
         rm -rf "$work"
         [[ -z "${LLM_SCHEDD_KERNEL:-}" ]] && ln -sfn "$d" "$link"

@@ -11,7 +11,7 @@
 #   # timeout: 300        (seconds for the whole boot, default 180)
 #   # allow-ejection: yes (the scenario provokes one on purpose)
 #   # memory: 2048        (MiB, default 1024)
-#   # tcg: single         (one host thread for all vCPUs; see README)
+#   # tcg: multi          (one host thread per vCPU; default single, see below)
 set -euo pipefail
 build="$(cd "$1" && pwd)"; scenario="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,7 +21,10 @@ vcpus="$(header vcpus)"; vcpus="${vcpus:-4}"
 timeout_s="$(header timeout)"; timeout_s="${timeout_s:-180}"
 mem="$(header memory)"; mem="${mem:-1024}"
 allow_ejection="$(header allow-ejection)"
-tcg="${LLM_VM_TCG:-$(header tcg)}"; tcg="${tcg:-multi}"
+# Single-threaded TCG by default: with thread=multi, kernel text patching
+# (static keys flipped when sched_ext attaches and detaches) raced with other
+# vCPUs and gave spurious "Oops: int3" in about one attach/detach in ten.
+tcg="${LLM_VM_TCG:-$(header tcg)}"; tcg="${tcg:-single}"
 
 kdir="${LLM_SCHEDD_KERNEL_DIR:-}"
 if [[ -z "$kdir" ]]; then
@@ -42,47 +45,67 @@ cp -r "$here/../../configs" "$work/scn/scenario/configs"
 cat "$base" "$work/scenario.cpio" >"$work/initrd.cpio"
 
 console="$work/console.log"; results="$work/results.txt"
-: >"$results"
-start=$(date +%s.%N)
-# LLM_VM_LIVE=1: show the guest console as it runs, from the scenario on.
-if [[ -n "${LLM_VM_LIVE:-}" ]]; then
-    : >"$console"
-    tail -n +1 -F "$console" 2>/dev/null | sed -un '/^llm-vm: kernel/,$p' &
-    live_pid=$!
-fi
-set +e
-timeout --foreground -k 5 "$timeout_s" qemu-system-x86_64 \
-    -accel "tcg,thread=$tcg" -cpu max -smp "$vcpus" -m "$mem" \
-    -kernel "$kdir/vmlinuz" -initrd "$work/initrd.cpio" \
-    -append "console=ttyS0 panic=-1 loglevel=6 printk.time=1 tsc=unstable" \
-    -nographic -no-reboot -monitor none -serial "file:$console" \
-    -device virtio-serial-pci -chardev "file,id=out,path=$results" \
-    -device virtserialport,chardev=out,name=out </dev/null >"$work/qemu.log" 2>&1
-qrc=$?
-set -e
-if [[ -n "${live_pid:-}" ]]; then sleep 0.5; kill "$live_pid" 2>/dev/null || true; fi
-elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 
-problems=()
-[[ $qrc -eq 124 || $qrc -eq 137 ]] && problems+=("qemu timed out after ${timeout_s}s")
-[[ $qrc -ne 0 && $qrc -ne 124 && $qrc -ne 137 ]] && problems+=("qemu exited with $qrc: $(tail -3 "$work/qemu.log")")
-# Everything the kernel said: the console, and dmesg shipped at the end
-# (minus the command line, which names options, not events).
-kernel_text="$(cat "$console"; sed -n '/^=== dmesg/,/^=== end/p' "$results")"
-kernel_text="$(grep -v 'Kernel command line' <<<"$kernel_text")"
-if grep -qE '(BUG:|WARNING:|Kernel panic|Oops:|rcu: INFO: .*stall|rcu_.*detected stall|watchdog: BUG: soft lockup|hung_task)' <<<"$kernel_text"; then
-    problems+=("kernel reported: $(grep -m1 -E '(BUG:|WARNING:|Kernel panic|Oops:|stall|soft lockup|hung_task)' <<<"$kernel_text")")
+# One boot; fills problems[] and elapsed.
+boot() {
+    : >"$results"; : >"$console"
+    local start live_pid="" qrc
+    start=$(date +%s.%N)
+    # LLM_VM_LIVE=1: show the guest console as it runs, from the scenario on.
+    if [[ -n "${LLM_VM_LIVE:-}" ]]; then
+        tail -n +1 -F "$console" 2>/dev/null | sed -un '/^llm-vm: kernel/,$p' &
+        live_pid=$!
+    fi
+    set +e
+    timeout --foreground -k 5 "$timeout_s" qemu-system-x86_64 \
+        -accel "tcg,thread=$tcg" -cpu max -smp "$vcpus" -m "$mem" \
+        -kernel "$kdir/vmlinuz" -initrd "$work/initrd.cpio" \
+        -append "console=ttyS0 panic=-1 loglevel=6 printk.time=1 tsc=unstable" \
+        -nographic -no-reboot -monitor none -serial "file:$console" \
+        -device virtio-serial-pci -chardev "file,id=out,path=$results" \
+        -device virtserialport,chardev=out,name=out </dev/null >"$work/qemu.log" 2>&1
+    qrc=$?
+    set -e
+    if [[ -n "$live_pid" ]]; then sleep 0.5; kill "$live_pid" 2>/dev/null || true; fi
+    elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+
+    problems=()
+    [[ $qrc -eq 124 || $qrc -eq 137 ]] && problems+=("qemu timed out after ${timeout_s}s")
+    [[ $qrc -ne 0 && $qrc -ne 124 && $qrc -ne 137 ]] && problems+=("qemu exited with $qrc: $(tail -3 "$work/qemu.log")")
+    # Everything the kernel said: the console, and dmesg shipped at the end
+    # (minus the command line, which names options, not events).
+    kernel_text="$(cat "$console"; sed -n '/^=== dmesg/,/^=== end/p' "$results")"
+    kernel_text="$(grep -v 'Kernel command line' <<<"$kernel_text")"
+    if grep -qE '(BUG:|WARNING:|Kernel panic|Oops:|rcu: INFO: .*stall|rcu_.*detected stall|watchdog: BUG: soft lockup|hung_task)' <<<"$kernel_text"; then
+        problems+=("kernel reported: $(grep -m1 -E '(BUG:|WARNING:|Kernel panic|Oops:|stall|soft lockup|hung_task)' <<<"$kernel_text")")
+    fi
+    if [[ "$allow_ejection" != yes ]]; then
+        local ej
+        ej="$(grep -E 'sched_ext: BPF scheduler "[^"]*" (disabled|errored)' <<<"$kernel_text" \
+              | grep -v 'unregistered from user space' | head -1 || true)"
+        [[ -n "$ej" ]] && problems+=("unexpected sched_ext ejection: $ej")
+    fi
+    local verdict
+    verdict="$(grep -m1 '^LLM-VM-RESULT:' "$results" || true)"
+    [[ "$verdict" == "LLM-VM-RESULT: PASS" ]] || problems+=("scenario verdict: ${verdict:-none (the guest did not finish)}")
+    return 0
+}
+
+boot
+# Multi-threaded TCG races with the kernel's int3-based text patching (static
+# keys flipped as sched_ext attaches and detaches): a vCPU can run a stale
+# breakpoint after the patch is done, and the kernel oopses. That is the
+# emulator, not the code under test, so that one signature, alone, earns one
+# more boot. Anything else fails at once.
+if [[ "$tcg" == multi && ${#problems[@]} -eq 2 ]] &&
+   grep -q 'Oops: int3' <<<"${problems[0]}" && grep -q 'did not finish' <<<"${problems[1]}"; then
+    echo "vm[$name]: RETRY: 'Oops: int3' under multi-threaded TCG (emulator text-patching race); booting once more"
+    grep -m1 -A3 'Oops: int3' "$console" | sed 's/^/  /'
+    boot
 fi
-if [[ "$allow_ejection" != yes ]]; then
-    ej="$(grep -E 'sched_ext: BPF scheduler "[^"]*" (disabled|errored)' <<<"$kernel_text" \
-          | grep -v 'unregistered from user space' | head -1 || true)"
-    [[ -n "$ej" ]] && problems+=("unexpected sched_ext ejection: $ej")
-fi
-verdict="$(grep -m1 '^LLM-VM-RESULT:' "$results" || true)"
-[[ "$verdict" == "LLM-VM-RESULT: PASS" ]] || problems+=("scenario verdict: ${verdict:-none (the guest did not finish)}")
 
 sed -n '/^=== dmesg/q;p' "$results" | grep -E '^(ok|FAIL|note|metric):' || true
-printf 'vm[%s]: %s vCPUs, %.1fs\n' "$name" "$vcpus" "$elapsed"
+printf 'vm[%s]: %s vCPUs, tcg %s, %.1fs\n' "$name" "$vcpus" "$tcg" "$elapsed"
 if [[ ${#problems[@]} -gt 0 ]]; then
     printf 'vm[%s]: FAILED\n' "$name"
     printf '  - %s\n' "${problems[@]}"

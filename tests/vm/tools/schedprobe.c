@@ -3,8 +3,8 @@
  * schedprobe: measures what the VM scenarios assert, from inside a task.
  *
  *   schedprobe wake  [--comm NAME] [--fifo PRIO] [--loops N] [--period-us US]
- *       sleeps to absolute 1 ms deadlines and prints wake-up latency
- *       percentiles: "wake p50_us=... p99_us=... max_us=... n=..."
+ *       sleeps 1 ms, N times, and prints how late it woke:
+ *       "wake p50_us=... p99_us=... max_us=... n=..."
  *   schedprobe spin  [--comm NAME] --seconds S [--gap-us US]
  *       spins and prints the longest time it was kept off the CPU:
  *       "spin max_gap_us=... gaps=... progress=..."
@@ -40,24 +40,22 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * Each sample is one real wake-up: sleep period_us relative to now, and
+ * measure how late the thread runs. (Absolute deadlines would let one late
+ * wake-up make the next ones "late" without sleeping at all.)
+ */
 static int wake(long loops, long period_us)
 {
 	uint64_t *lat = calloc(loops, sizeof(*lat));
-	struct timespec next;
+	struct timespec req = { .tv_sec = period_us / 1000000, .tv_nsec = (period_us % 1000000) * 1000 };
 
 	if (!lat)
 		return 1;
-	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (long i = 0; i < loops; i++) {
-		uint64_t due;
+		uint64_t due = now_ns() + (uint64_t)period_us * 1000;
 
-		next.tv_nsec += period_us * 1000;
-		while (next.tv_nsec >= 1000000000) {
-			next.tv_nsec -= 1000000000;
-			next.tv_sec++;
-		}
-		due = (uint64_t)next.tv_sec * 1000000000ull + next.tv_nsec;
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
+		while (clock_nanosleep(CLOCK_MONOTONIC, 0, &req, NULL) == EINTR)
 			;
 		lat[i] = now_ns() - due;
 	}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Scheduler overhead: hackbench (-g 4 -l 200) throughput under llm_sched
+# against the kernel's default scheduler, in the same VM boot. Prints a
+# table of medians and the ratio. Absolute times under the TCG emulator mean
+# little; the ratio is the result.
+#
+#   sudo bench/sched-overhead.sh [BUILD_DIR]      (BENCH_ROUNDS=5)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${1:-$root/build}"
+scn="$build/vm/sched-overhead.sh"
+{ echo "BENCH_ROUNDS=${BENCH_ROUNDS:-5}"; cat "$root/bench/vm/sched_overhead.sh"; } >"$scn"
+"$root/tests/vm/run-scenario.sh" "$build" "$scn" >/dev/null || true
+res="$build/vm/sched-overhead/results.txt"
+grep '^bench:' "$res" >/dev/null || { echo "no benchmark output; see $build/vm/sched-overhead/"; exit 1; }
+python3 - "$res" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    if line.startswith("bench: "):
+        _, label, secs = line.split()
+        runs.setdefault(label, []).append(float(secs))
+d, l = runs["default"], runs["llm_sched"]
+md, ml = statistics.median(d), statistics.median(l)
+print("| scheduler | runs | median (s) | min | max |")
+print("|---|---|---|---|---|")
+for name, xs in (("default (EEVDF)", d), ("llm_sched", l)):
+    print(f"| {name} | {len(xs)} | {statistics.median(xs):.3f} | {min(xs):.3f} | {max(xs):.3f} |")
+print(f"\nllm_sched / default (median time): {ml / md:.3f}  ({(ml / md - 1) * 100:+.1f}%)")
+PY
