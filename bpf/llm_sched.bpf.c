@@ -143,6 +143,15 @@ static __always_inline struct llm_class *class_of(struct llm_policy *pol, u32 cl
 	return &pol->classes[LLM_IDX(cls, LLM_MAX_CLASSES)];
 }
 
+/* The class at position `rank` from the top priority; NULL past the end. */
+static __always_inline struct llm_class *class_at_rank(struct llm_policy *pol, u32 rank, u32 *cls)
+{
+	if (rank >= LLM_MAX_CLASSES || rank >= pol->nr_classes)
+		return NULL;
+	*cls = pol->prio_order[LLM_IDX(rank, LLM_MAX_CLASSES)];
+	return class_of(pol, *cls);
+}
+
 static __always_inline struct llm_class_stats *stats_of(u32 cls)
 {
 	return bpf_map_lookup_elem(&class_stats, &cls);
@@ -637,13 +646,9 @@ static bool starvation_scan(struct llm_policy *pol, s32 cpu, u64 now)
 	cst->next_scan_ns = now + interval;
 	s32 i;
 	bpf_for(i, 0, n) {
-		u32 cls, idx = n - 1 - i;
-		struct llm_class *c;
+		u32 cls;
+		struct llm_class *c = class_at_rank(pol, n - 1 - i, &cls);
 
-		if (idx >= LLM_MAX_CLASSES)
-			break;
-		cls = pol->prio_order[LLM_IDX(idx, LLM_MAX_CLASSES)];
-		c = class_of(pol, cls);
 		if (!c || c->priority >= top)
 			break;
 		if (blocked_by_owner(pol, cls, cpu))
@@ -677,13 +682,9 @@ static bool scan_due(struct llm_policy *pol, s32 cpu, u32 prio, u64 now)
 		return false;
 	s32 i;
 	bpf_for(i, 0, n) {
-		struct llm_class *c;
 		u32 cls;
+		struct llm_class *c = class_at_rank(pol, i, &cls);
 
-		if (i >= LLM_MAX_CLASSES)
-			break;
-		cls = pol->prio_order[LLM_IDX(i, LLM_MAX_CLASSES)];
-		c = class_of(pol, cls);
 		if (c && c->priority < prio && class_nr_queued(cls) > 0)
 			return true;
 	}
@@ -726,13 +727,9 @@ void BPF_STRUCT_OPS(llm_dispatch, s32 cpu, struct task_struct *prev)
 
 	s32 i;
 	bpf_for(i, 0, n) {
-		struct llm_class *c;
 		u32 cls;
+		struct llm_class *c = class_at_rank(pol, i, &cls);
 
-		if (i >= LLM_MAX_CLASSES)
-			break;
-		cls = pol->prio_order[LLM_IDX(i, LLM_MAX_CLASSES)];
-		c = class_of(pol, cls);
 		if (!c)
 			break;
 		if (keep_prev && pc && ptctx &&

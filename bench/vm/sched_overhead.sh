@@ -1,6 +1,7 @@
 # Guest side of bench/sched-overhead.sh: hackbench under the kernel's
 # default scheduler and under llm_sched, in one boot, sandwiched
 # (default, llm_sched, default) so drift inside the run shows.
+# tcg: multi
 # timeout: 900
 
 rounds="${BENCH_ROUNDS:-5}"

@@ -10,6 +10,9 @@
  *       "spin max_gap_us=... gaps=... progress=..."
  *   schedprobe burst [--comm NAME] --seconds S --burst-us B --sleep-us Z
  *       runs B us, sleeps Z us, repeatedly ("burst tid=... bursts=...")
+ *   schedprobe phasecost [--loops N]
+ *       times N forward/backward switches through the C API:
+ *       "phasecost ns_per_switch=... slack_after=..."
  *
  * --comm renames the thread (prctl PR_SET_NAME) so policy rules can match.
  * Output is one line of key=value pairs.
@@ -24,6 +27,8 @@
 #include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "llm_schedd/phase.h"
 
 static uint64_t now_ns(void)
 {
@@ -108,6 +113,17 @@ static int burst(double seconds, long burst_us, long sleep_us)
 	return 0;
 }
 
+static int phasecost(long loops)
+{
+	uint64_t t0 = now_ns();
+
+	for (long i = 0; i < loops; i++)
+		llm_phase_set(i % 2 ? LLM_PHASE_BACKWARD : LLM_PHASE_FORWARD);
+	printf("phasecost ns_per_switch=%.0f slack_after=%d\n", (double)(now_ns() - t0) / loops,
+	       prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long loops = 3000, period_us = 1000, gap_us = 1000, burst_us = 100, sleep_us = 1000;
@@ -152,6 +168,8 @@ int main(int argc, char **argv)
 		return loops > 0 ? wake(loops, period_us) : 2;
 	if (!strcmp(mode, "spin"))
 		return spin(seconds, gap_us);
+	if (!strcmp(mode, "phasecost"))
+		return loops > 0 ? phasecost(loops) : 2;
 	if (!strcmp(mode, "burst"))
 		return burst(seconds, burst_us, sleep_us);
 	fprintf(stderr, "usage: schedprobe wake|spin|burst [options]\n");
