@@ -280,6 +280,20 @@ static struct llm_task_ctx *task_ctx(struct task_struct *p, struct llm_policy *p
 	}
 	if (tctx->class_id >= pol->nr_classes || tctx->class_id >= LLM_MAX_CLASSES)
 		tctx->class_id = pol->default_class < LLM_MAX_CLASSES ? pol->default_class : 0;
+	/*
+	 * A CPU-bound task may change class without ever sleeping (rename,
+	 * cgroup move, reload): move its runnable count along, or an exclusive
+	 * owner would look idle while it runs.
+	 */
+	if (tctx->runnable_class != CLASS_NONE && tctx->runnable_class != tctx->class_id) {
+		struct class_state *from = cstate_of(tctx->runnable_class), *to = cstate_of(tctx->class_id);
+
+		if (from)
+			__sync_fetch_and_sub(&from->nr_runnable, 1);
+		if (to)
+			__sync_fetch_and_add(&to->nr_runnable, 1);
+		tctx->runnable_class = tctx->class_id;
+	}
 	return tctx;
 }
 
@@ -364,18 +378,11 @@ static __always_inline bool blocked_by_owner(struct llm_policy *pol, u32 cls, s3
  */
 static s32 pick_victim(struct task_struct *p, struct llm_policy *pol, u32 cls, struct llm_class *c, u32 q)
 {
-	s32 victim = -1, here = bpf_get_smp_processor_id();
+	s32 victim = -1, reclaim = -1, here = bpf_get_smp_processor_id();
 	u32 victim_prio = c->priority;
 	u32 n = lim_cpus();
-	struct cpu_state *hst = cpu_state_of(here);
-
-	if (hst && hst->running_class != CLASS_NONE && hst->running_class != cls &&
-	    hst->running_prio < c->priority && cpu_in_queue(c, q, here) &&
-	    bpf_cpumask_test_cpu(here, p->cpus_ptr) && !blocked_by_owner(pol, cls, here)) {
-		victim = here;
-		victim_prio = hst->running_prio;
-	}
 	s32 cpu;
+
 	bpf_for(cpu, 0, n) {
 		struct cpu_state *cst;
 
@@ -386,15 +393,19 @@ static s32 pick_victim(struct task_struct *p, struct llm_policy *pol, u32 cls, s
 		cst = cpu_state_of(cpu);
 		if (!cst || cst->running_class == CLASS_NONE || cst->running_class == cls)
 			continue;
-		/* The owner of a CPU takes it back from a borrower of any priority. */
-		if (cst->running_prio < 100 && pol->cpu_owner[LLM_IDX(cpu, LLM_MAX_CPUS)] == (s32)cls)
-			return cpu;
-		if (cst->running_prio < victim_prio) {
+		/* The owner of a CPU takes it back from a borrower of any class. */
+		if (cst->running_prio < 100 && pol->cpu_owner[LLM_IDX(cpu, LLM_MAX_CPUS)] == (s32)cls) {
+			if (reclaim < 0 || cpu == here)
+				reclaim = cpu;
+			continue;
+		}
+		/* Lowest class wins; among equals the waker's CPU (no IPI). */
+		if (cst->running_prio < victim_prio || (cpu == here && victim >= 0 && cst->running_prio == victim_prio)) {
 			victim = cpu;
 			victim_prio = cst->running_prio;
 		}
 	}
-	return victim;
+	return reclaim >= 0 ? reclaim : victim;
 }
 
 /* Claims an idle CPU of the task's set (clears its idle bit); -1 if none. */

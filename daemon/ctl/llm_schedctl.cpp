@@ -52,7 +52,7 @@ std::vector<sched::ClassReport> class_reports(const sched::LoadedMaps& maps, con
     auto stats = maps.stats(pol.nr_classes);
     std::vector<sched::ClassReport> rows;
     for (uint32_t k = 0; k < stats.size(); ++k)
-        rows.push_back({pol.class_names[k], pol.classes[k].priority, stats[k].total});
+        rows.push_back({pol.class_names[k], pol.classes[k].priority, stats[k].total, stats[k].per_cpu});
     return rows;
 }
 

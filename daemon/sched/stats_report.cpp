@@ -65,6 +65,20 @@ nlohmann::json stats_json(const std::vector<ClassReport>& classes, uint64_t gene
             {"wait_p99_ns", latency_quantile_ns(t.lat_hist, 0.99)},
             {"wait_hist_log2_ns", hist},
         });
+        auto& cpus = j["classes"].back()["per_cpu"] = nlohmann::json::array();
+        for (size_t cpu = 0; cpu < c.per_cpu.size(); ++cpu) {
+            const auto& v = c.per_cpu[cpu];
+            if (!v.enqueues && !v.dispatches && !v.runtime_ns)
+                continue;
+            cpus.push_back({{"cpu", cpu},
+                            {"enqueues", v.enqueues},
+                            {"dispatches", v.dispatches},
+                            {"preemptions", v.preemptions},
+                            {"starvation_rescues", v.starvation_rescues},
+                            {"phase_migrations", v.phase_migrations},
+                            {"affinity_fallbacks", v.affinity_fallbacks},
+                            {"runtime_ns", v.runtime_ns}});
+        }
     }
     j["kernel_events"] = kernel_events;
     return j;

@@ -15,6 +15,7 @@ struct ClassReport {
     std::string name;
     uint32_t priority = 0;
     llm_class_stats total{};
+    std::vector<llm_class_stats> per_cpu;  // optional; index = CPU
 };
 
 std::string human_ns(uint64_t ns);

@@ -119,7 +119,7 @@ void Daemon::log_stats()
     auto stats = sched_->read_stats(static_cast<uint32_t>(names.size()));
     std::vector<sched::ClassReport> rows;
     for (size_t k = 0; k < stats.size(); ++k)
-        rows.push_back({names[k], live_->compiled.table->classes[k].priority, stats[k].total});
+        rows.push_back({names[k], live_->compiled.table->classes[k].priority, stats[k].total, stats[k].per_cpu});
     auto st = sched::read_sched_ext_status();
     spdlog::info("sched_ext {}, ops {}, generation {}\n{}", st.state, st.ops, generation_,
                  sched::format_stats_table(rows));

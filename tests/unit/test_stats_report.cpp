@@ -14,7 +14,7 @@ TEST_CASE("durations print in the largest sensible unit")
 
 TEST_CASE("stats table and JSON carry every counter")
 {
-    ClassReport r{"train", 90, {}};
+    ClassReport r{"train", 90, {}, {}};
     r.total.enqueues = 10;
     r.total.dispatches = 9;
     r.total.preemptions = 3;
@@ -23,6 +23,9 @@ TEST_CASE("stats table and JSON carry every counter")
     r.total.affinity_fallbacks = 4;
     r.total.runtime_ns = 2'000'000'000;
     r.total.lat_hist[10] = 10;  // all waits in [1024, 2048) ns
+    r.per_cpu.resize(3);
+    r.per_cpu[2].enqueues = 10;
+    r.per_cpu[2].runtime_ns = 2'000'000'000;
     auto table = format_stats_table({r});
     CHECK(table.find("train") != std::string::npos);
     CHECK(table.find("2.0s") != std::string::npos);
@@ -42,4 +45,7 @@ TEST_CASE("stats table and JSON carry every counter")
     CHECK(c["wait_p50_ns"] == 2048);
     CHECK(c["wait_hist_log2_ns"].size() == LLM_LAT_BUCKETS);
     CHECK(j["kernel_events"]["SCX_EV_X"] == 5);
+    REQUIRE(c["per_cpu"].size() == 1);  // idle CPUs are left out
+    CHECK(c["per_cpu"][0]["cpu"] == 2);
+    CHECK(c["per_cpu"][0]["enqueues"] == 10);
 }

@@ -6,8 +6,8 @@
  *       sleeps 1 ms, N times, and prints how late it woke:
  *       "wake p50_us=... p99_us=... max_us=... n=..."
  *   schedprobe spin  [--comm NAME] --seconds S [--gap-us US]
- *       spins and prints the longest time it was kept off the CPU:
- *       "spin max_gap_us=... gaps=... progress=..."
+ *       spins and prints the longest time it was kept off the CPU and the
+ *       CPUs it ran on: "spin max_gap_us=... gaps=... progress=... cpus=0,2"
  *   schedprobe burst [--comm NAME] --seconds S --burst-us B --sleep-us Z
  *       runs B us, sleeps Z us, repeatedly ("burst tid=... bursts=...")
  *   schedprobe phasecost [--loops N]
@@ -75,6 +75,9 @@ static int spin(double seconds, long gap_us)
 {
 	uint64_t end = now_ns() + (uint64_t)(seconds * 1e9), last = now_ns(), max_gap = 0, gaps = 0,
 		 progress = 0;
+	static unsigned char ran_on[1024];
+	char cpus[4096] = "";
+	size_t len = 0;
 
 	for (;;) {
 		uint64_t t = now_ns(), d = t - last;
@@ -85,12 +88,22 @@ static int spin(double seconds, long gap_us)
 				max_gap = d;
 		}
 		last = t;
+		/* Where it really runs (/proc's CPU field is a queued task's runqueue). */
+		if (progress % 256 == 0) {
+			int cpu = sched_getcpu();
+
+			if (cpu >= 0 && cpu < 1024)
+				ran_on[cpu] = 1;
+		}
 		progress++;
 		if (t >= end)
 			break;
 	}
-	printf("spin max_gap_us=%.0f gaps=%llu progress=%llu\n", max_gap / 1e3, (unsigned long long)gaps,
-	       (unsigned long long)progress);
+	for (int c = 0; c < 1024 && len + 8 < sizeof(cpus); c++)
+		if (ran_on[c])
+			len += snprintf(cpus + len, sizeof(cpus) - len, "%s%d", len ? "," : "", c);
+	printf("spin max_gap_us=%.0f gaps=%llu progress=%llu cpus=%s\n", max_gap / 1e3, (unsigned long long)gaps,
+	       (unsigned long long)progress, cpus);
 	return 0;
 }
 
