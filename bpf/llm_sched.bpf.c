@@ -28,7 +28,7 @@
  * wait is bounded by the preemption latency rather than by a slice.
  *
  * The starvation guard runs first in dispatch: every starvation_ns/8 a CPU moves the longest waiter of the
- * classes below the top one, if it has waited 3/4 of starvation_ns, to its
+ * classes below the top one, if it has waited half of starvation_ns, to its
  * local queue (a DSQ iterator walk); ops.tick ends the running slice when a
  * scan is due and someone below waits, so the bound holds even when every
  * CPU runs long high-priority slices.
@@ -590,7 +590,7 @@ static __always_inline bool try_class(struct llm_policy *pol, u32 cls, s32 cpu)
 /*
  * Starvation guard. Every starvation_ns/8 each CPU looks through the queues
  * of the classes below the top priority it may serve, and moves the task
- * that has waited longest, if that is over 3/4 of starvation_ns, to its
+ * that has waited longest, if that is over half of starvation_ns, to its
  * local queue. The bound is per task, so a class's
  * frequent sleepers cannot keep its CPU hog waiting forever.
  */
@@ -668,8 +668,11 @@ static bool starvation_scan(struct llm_policy *pol, s32 cpu, u64 now)
 		bpf_for(q, 0, LLM_NR_QUEUES) {
 			if (!cpu_in_queue(c, q, cpu))
 				continue;
-			/* Two intervals of headroom: one to be found, one to get on the CPU. */
-			if (llm_rescue_from(dsq_of(cls, q), cpu, now, pol->starvation_ns - 2 * interval)) {
+			/*
+			 * Rescue at half the bound: a scan interval to be found, and
+			 * the rest for the CPU switch and the machine's own hiccups.
+			 */
+			if (llm_rescue_from(dsq_of(cls, q), cpu, now, pol->starvation_ns / 2)) {
 				struct llm_class_stats *st = stats_of(cls);
 
 				if (st) {
