@@ -424,11 +424,13 @@ static s32 claim_idle(struct task_struct *p, struct llm_policy *pol, u32 cls, st
 	return -1;
 }
 
-static __always_inline u64 slice_of(struct llm_class *c, struct llm_task_ctx *tctx)
+/* The slice the task gets now; recorded, as p->scx.slice only says what is left. */
+static __always_inline u64 give_slice(struct llm_class *c, struct llm_task_ctx *tctx)
 {
 	u64 s = llm_slice_for(c, tctx->ewma_ns, tctx->bursts);
 
-	return s ? s : SCX_SLICE_DFL;
+	tctx->slice_ns = s ? s : SCX_SLICE_DFL;
+	return tctx->slice_ns;
 }
 
 static __always_inline bool cpu_allowed_for(struct task_struct *p, struct llm_class *c, u32 q, s32 cpu)
@@ -484,7 +486,7 @@ s32 BPF_STRUCT_OPS(llm_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake
 direct:
 	tctx->phase = phase;
 	tctx->enqueued_at = llm_now();
-	llm_dsq_insert(p, SCX_DSQ_LOCAL, slice_of(c, tctx), 0);
+	llm_dsq_insert(p, SCX_DSQ_LOCAL, give_slice(c, tctx), 0);
 	{
 		struct llm_class_stats *st = stats_of(tctx->class_id);
 
@@ -531,7 +533,7 @@ void BPF_STRUCT_OPS(llm_enqueue, struct task_struct *p, u64 enq_flags)
 	 */
 	if ((enq_flags & SCX_ENQ_LAST) && cpu_in_queue(c, q, scx_bpf_task_cpu(p)) &&
 	    !blocked_by_owner(pol, cls, scx_bpf_task_cpu(p))) {
-		llm_dsq_insert(p, SCX_DSQ_LOCAL, slice_of(c, tctx), enq_flags);
+		llm_dsq_insert(p, SCX_DSQ_LOCAL, give_slice(c, tctx), enq_flags);
 		if (st)
 			st->dispatches++;
 		return;
@@ -559,7 +561,7 @@ void BPF_STRUCT_OPS(llm_enqueue, struct task_struct *p, u64 enq_flags)
 		s32 victim = pick_victim(p, pol, cls, c, q);
 
 		if (victim >= 0) {
-			llm_dsq_insert(p, SCX_DSQ_LOCAL_ON | victim, slice_of(c, tctx), enq_flags | SCX_ENQ_PREEMPT);
+			llm_dsq_insert(p, SCX_DSQ_LOCAL_ON | victim, give_slice(c, tctx), enq_flags | SCX_ENQ_PREEMPT);
 			if (st) {
 				st->preemptions++;
 				st->dispatches++;
@@ -567,7 +569,7 @@ void BPF_STRUCT_OPS(llm_enqueue, struct task_struct *p, u64 enq_flags)
 			return;
 		}
 	}
-	llm_dsq_insert_vtime(p, dsq_of(cls, q), slice_of(c, tctx), key, enq_flags);
+	llm_dsq_insert_vtime(p, dsq_of(cls, q), give_slice(c, tctx), key, enq_flags);
 	if (idle >= 0)
 		scx_bpf_kick_cpu(idle, SCX_KICK_IDLE);
 }
@@ -758,7 +760,7 @@ void BPF_STRUCT_OPS(llm_dispatch, s32 cpu, struct task_struct *prev)
 		}
 	}
 	if (keep_prev && pc && ptctx)
-		prev->scx.slice = slice_of(pc, ptctx);
+		prev->scx.slice = give_slice(pc, ptctx);
 }
 
 void BPF_STRUCT_OPS(llm_tick, struct task_struct *p)
@@ -820,7 +822,6 @@ void BPF_STRUCT_OPS(llm_running, struct task_struct *p)
 	if (!pol || !tctx)
 		return;
 	tctx->started_at = now;
-	tctx->slice_ns = p->scx.slice;
 	st = stats_of(tctx->class_id);
 	if (st && tctx->enqueued_at && now > tctx->enqueued_at)
 		st->lat_hist[llm_lat_bucket(now - tctx->enqueued_at) & (LLM_LAT_BUCKETS - 1)]++;

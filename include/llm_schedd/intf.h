@@ -152,7 +152,7 @@ struct llm_task_ctx {
 	__u64 enqueued_at;    /* when it last became queued (ns) */
 	__u64 started_at;     /* when it last started running (ns) */
 	__u64 ewma_ns;        /* EWMA of running->stopping bursts */
-	__u64 slice_ns;       /* slice given at the last dispatch */
+	__u64 slice_ns;       /* slice given the last time it was queued */
 	__u64 vtime;
 	__u64 fifo_key;       /* arrival stamp for fifo order */
 	__u64 bursts;         /* number of samples in ewma_ns */
