@@ -42,6 +42,21 @@ std::string format_stats_table(const std::vector<ClassReport>& classes)
     return out;
 }
 
+namespace {
+
+nlohmann::json counters_json(const llm_class_stats& t)
+{
+    return {{"enqueues", t.enqueues},
+            {"dispatches", t.dispatches},
+            {"preemptions", t.preemptions},
+            {"starvation_rescues", t.starvation_rescues},
+            {"phase_migrations", t.phase_migrations},
+            {"affinity_fallbacks", t.affinity_fallbacks},
+            {"runtime_ns", t.runtime_ns}};
+}
+
+}  // namespace
+
 nlohmann::json stats_json(const std::vector<ClassReport>& classes, uint64_t generation,
                           const std::map<std::string, unsigned long long>& kernel_events)
 {
@@ -50,35 +65,22 @@ nlohmann::json stats_json(const std::vector<ClassReport>& classes, uint64_t gene
     j["classes"] = nlohmann::json::array();
     for (const auto& c : classes) {
         const auto& t = c.total;
-        std::vector<uint64_t> hist(std::begin(t.lat_hist), std::end(t.lat_hist));
-        j["classes"].push_back({
-            {"name", c.name},
-            {"priority", c.priority},
-            {"runtime_ns", t.runtime_ns},
-            {"enqueues", t.enqueues},
-            {"dispatches", t.dispatches},
-            {"preemptions", t.preemptions},
-            {"starvation_rescues", t.starvation_rescues},
-            {"phase_migrations", t.phase_migrations},
-            {"affinity_fallbacks", t.affinity_fallbacks},
-            {"wait_p50_ns", latency_quantile_ns(t.lat_hist, 0.5)},
-            {"wait_p99_ns", latency_quantile_ns(t.lat_hist, 0.99)},
-            {"wait_hist_log2_ns", hist},
-        });
-        auto& cpus = j["classes"].back()["per_cpu"] = nlohmann::json::array();
+        auto cj = counters_json(t);
+        cj["name"] = c.name;
+        cj["priority"] = c.priority;
+        cj["wait_p50_ns"] = latency_quantile_ns(t.lat_hist, 0.5);
+        cj["wait_p99_ns"] = latency_quantile_ns(t.lat_hist, 0.99);
+        cj["wait_hist_log2_ns"] = std::vector<uint64_t>(std::begin(t.lat_hist), std::end(t.lat_hist));
+        cj["per_cpu"] = nlohmann::json::array();
         for (size_t cpu = 0; cpu < c.per_cpu.size(); ++cpu) {
             const auto& v = c.per_cpu[cpu];
             if (!v.enqueues && !v.dispatches && !v.runtime_ns)
-                continue;
-            cpus.push_back({{"cpu", cpu},
-                            {"enqueues", v.enqueues},
-                            {"dispatches", v.dispatches},
-                            {"preemptions", v.preemptions},
-                            {"starvation_rescues", v.starvation_rescues},
-                            {"phase_migrations", v.phase_migrations},
-                            {"affinity_fallbacks", v.affinity_fallbacks},
-                            {"runtime_ns", v.runtime_ns}});
+                continue;  // CPUs the class never used
+            auto pc = counters_json(v);
+            pc["cpu"] = cpu;
+            cj["per_cpu"].push_back(std::move(pc));
         }
+        j["classes"].push_back(std::move(cj));
     }
     j["kernel_events"] = kernel_events;
     return j;

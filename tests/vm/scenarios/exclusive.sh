@@ -8,13 +8,17 @@ start_daemon data/exclusive.json || return
 # Named train-* from exec on, so no instant of it runs under another class.
 ln -sf "$(command -v schedprobe)" /tmp/train-x
 cpus_of() { sed -n 's/.*cpus=\([0-9,]*\).*/\1/p' "$@" | tr ',' '\n' | sort -un | tr '\n' ' ' | sed 's/ $//'; }
+# spinners OUT SECONDS: four background spinners, waited for; reports in OUT.N
+spinners() {
+    local pids= i
+    for i in 1 2 3 4; do schedprobe spin --seconds "$2" >"$1.$i" & pids="$pids $!"; done
+    wait $pids
+}
 
 tr=
 for i in 1 2; do /tmp/train-x spin --seconds 10 >/tmp/t.$i & tr="$tr $!"; done
 sleep 1
-bg=
-for i in 1 2 3 4; do schedprobe spin --seconds 6 >/tmp/b.$i & bg="$bg $!"; done
-wait $bg
+spinners /tmp/b 6
 on=$(cpus_of /tmp/b.*)
 note "with train running, background ran on CPUs: $on"
 check "background never ran on train's exclusive CPUs 0-1 (saw: $on)" test "$on" = "2 3"
@@ -22,9 +26,7 @@ wait $tr
 note "train ran on CPUs: $(cpus_of /tmp/t.*)"
 check "train stayed on its CPUs 0-1" test "$(cpus_of /tmp/t.*)" = "0 1"
 
-bg=
-for i in 1 2 3 4; do schedprobe spin --seconds 4 >/tmp/q.$i & bg="$bg $!"; done
-wait $bg
+spinners /tmp/q 4
 on=$(cpus_of /tmp/q.*)
 note "with train quiet, background ran on CPUs: $on"
 check "with train quiet, background borrows CPUs 0-1 (saw: $on)" test "$on" = "0 1 2 3"
