@@ -89,7 +89,6 @@ std::optional<std::string> BpfScheduler::push(const llm_policy& table)
         return "cannot write the policy table: " + errno_text(err);
     __atomic_store_n(&skel_->bss->active_slot, slot, __ATOMIC_RELEASE);
     pushed_ = true;
-    live_generation_ = table.generation;
     return std::nullopt;
 }
 
@@ -136,13 +135,6 @@ std::vector<ClassStats> BpfScheduler::read_stats(uint32_t nr_classes) const
     if (!skel_)
         return {};
     return read_class_stats(bpf_map__fd(skel_->maps.class_stats), nr_classes);
-}
-
-std::optional<llm_task_ctx> BpfScheduler::task(int tid) const
-{
-    if (!skel_)
-        return std::nullopt;
-    return lookup_task_ctx(bpf_map__fd(skel_->maps.task_ctxs), tid);
 }
 
 }  // namespace llm::sched

@@ -28,8 +28,6 @@ struct ExitRecord {
     std::string reason;
     std::string msg;
     [[nodiscard]] std::string kind_name() const;
-    // Ejections the daemon did not ask for (errors, stalls, sysrq).
-    [[nodiscard]] bool is_error() const { return kind >= 1024; }
 };
 
 struct ClassStats {
@@ -55,14 +53,10 @@ public:
     // Set once the kernel has called ops.exit (ejection or detach).
     [[nodiscard]] std::optional<ExitRecord> exit_record() const;
     [[nodiscard]] std::vector<ClassStats> read_stats(uint32_t nr_classes) const;
-    // Task state by thread id (through a pidfd); nullopt if unknown.
-    [[nodiscard]] std::optional<llm_task_ctx> task(int tid) const;
-    [[nodiscard]] uint64_t live_generation() const { return live_generation_; }
 
 private:
     llm_sched* skel_ = nullptr;
     struct bpf_link* link_ = nullptr;
-    uint64_t live_generation_ = 0;
     bool pushed_ = false;
 };
 

@@ -173,7 +173,6 @@ int Daemon::run()
     sd_notifyf(0, "READY=1\nSTATUS=generation %llu live", static_cast<unsigned long long>(generation_));
     last_stats_ = Clock::now();
 
-    int exit_code = 0;
     for (;;) {
         pollfd pfd{sfd, POLLIN, 0};
         poll(&pfd, 1, static_cast<int>(kPollInterval.count()));
@@ -216,7 +215,7 @@ int Daemon::run()
         spdlog::info("scheduler detached: sched_ext state {}", sched::read_sched_ext_status().state);
     }
     close(sfd);
-    return exit_code;
+    return 0;
 }
 
 }  // namespace llm::service
