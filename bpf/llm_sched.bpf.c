@@ -823,8 +823,10 @@ void BPF_STRUCT_OPS(llm_running, struct task_struct *p)
 		return;
 	tctx->started_at = now;
 	st = stats_of(tctx->class_id);
-	if (st && tctx->enqueued_at && now > tctx->enqueued_at)
+	if (st && tctx->enqueued_at && now > tctx->enqueued_at) {
 		st->lat_hist[llm_lat_bucket(now - tctx->enqueued_at) & (LLM_LAT_BUCKETS - 1)]++;
+		st->wait_ns += now - tctx->enqueued_at;
+	}
 	tctx->enqueued_at = 0;
 	cs = cstate_of(tctx->class_id);
 	if (cs && (s64)(p->scx.dsq_vtime - cs->vtime_now) > 0)

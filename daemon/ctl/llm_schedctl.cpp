@@ -1,25 +1,30 @@
-// llm-schedctl: look at and steer the running llm_sched scheduler.
+// llm-schedctl: look at and steer the running llm-schedd.
 //
-//   llm-schedctl status
-//   llm-schedctl stats [--json]
+//   llm-schedctl [--socket PATH] status [--json]
+//   llm-schedctl [--socket PATH] stats [--json | --prometheus] [--watch [SEC]]
+//   llm-schedctl [--socket PATH] reload
 //   llm-schedctl task TID [--json]
 //   llm-schedctl phase forward|backward|none [--tid TID] [-- COMMAND [ARGS...]]
 //
-// status, stats and task read the loaded scheduler's BPF maps (root).
+// status, stats and reload ask the daemon over its control socket, which
+// decides who may do what (root; the policy's control group for reading).
+// task reads the scheduler's per-task BPF storage directly (root).
 // phase marks threads through the kernel's timer-slack interface, which
 // itself enforces who may mark whom (see include/llm_schedd/phase.h).
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "control/client.h"
 #include "llm_schedd/phase.h"
 #include "sched/loaded_maps.h"
-#include "sched/sched_ext_sysfs.h"
 #include "sched/stats_report.h"
 
 namespace {
@@ -27,8 +32,9 @@ namespace {
 using namespace llm;
 
 const char* kUsage =
-    "usage: llm-schedctl status\n"
-    "       llm-schedctl stats [--json]\n"
+    "usage: llm-schedctl [--socket PATH] status [--json]\n"
+    "       llm-schedctl [--socket PATH] stats [--json | --prometheus] [--watch [SEC]]\n"
+    "       llm-schedctl [--socket PATH] reload\n"
     "       llm-schedctl task TID [--json]\n"
     "       llm-schedctl phase forward|backward|none [--tid TID] [-- COMMAND [ARGS...]]\n";
 
@@ -37,6 +43,8 @@ int usage_error(const std::string& msg)
     std::fprintf(stderr, "llm-schedctl: %s\n%s", msg.c_str(), kUsage);
     return 2;
 }
+
+std::string g_socket = control::kDefaultSocket;
 
 std::optional<sched::LoadedMaps> open_maps()
 {
@@ -47,59 +55,87 @@ std::optional<sched::LoadedMaps> open_maps()
     return maps;
 }
 
-std::vector<sched::ClassReport> class_reports(const sched::LoadedMaps& maps, const llm_policy& pol)
+// One request to the daemon; prints why on failure.
+std::optional<nlohmann::json> ask(control::Command c, control::Format f = control::Format::Json)
 {
-    auto stats = maps.stats(pol.nr_classes);
-    std::vector<sched::ClassReport> rows;
-    for (uint32_t k = 0; k < stats.size(); ++k)
-        rows.push_back({pol.class_names[k], pol.classes[k].priority, stats[k].total, stats[k].per_cpu});
-    return rows;
+    std::string err;
+    auto reply = control::call_daemon(g_socket, control::Request{c, f}, 10'000, &err);
+    if (!reply) {
+        std::fprintf(stderr, "llm-schedctl: %s\n", err.c_str());
+        return std::nullopt;
+    }
+    if (!reply->value("ok", false)) {
+        std::fprintf(stderr, "llm-schedctl: %s\n", reply->value("error", std::string("the daemon refused")).c_str());
+        return std::nullopt;
+    }
+    return reply;
 }
 
-int cmd_status()
+int cmd_status(bool json)
 {
-    auto st = sched::read_sched_ext_status();
-    if (!st.available) {
-        std::printf("sched_ext: not in this kernel\n");
+    auto r = ask(control::Command::Status);
+    if (!r)
         return 1;
-    }
-    std::printf("sched_ext: %s%s%s\n", st.state.c_str(), st.ops.empty() ? "" : ", ops ", st.ops.c_str());
-    if (st.ops != "llm_sched")
-        return 1;
-    auto maps = open_maps();
-    if (!maps)
-        return 1;
-    auto pol = maps->policy();
-    if (!pol)
-        return 1;
-    std::printf("policy generation %llu, %u classes, %u rules, starvation guard %s\n",
-                static_cast<unsigned long long>(pol->generation), pol->nr_classes, pol->nr_rules,
-                sched::human_ns(pol->starvation_ns).c_str());
-    return 0;
-}
-
-int cmd_stats(bool json)
-{
-    auto maps = open_maps();
-    if (!maps)
-        return 1;
-    auto pol = maps->policy();
-    if (!pol) {
-        std::fprintf(stderr, "llm-schedctl: no policy is loaded yet\n");
-        return 1;
-    }
-    auto rows = class_reports(*maps, *pol);
-    auto events = sched::read_sched_ext_events();
     if (json) {
-        std::printf("%s\n", sched::stats_json(rows, pol->generation, events).dump(2).c_str());
+        std::printf("%s\n", r->dump(2).c_str());
         return 0;
     }
-    std::printf("%s", sched::format_stats_table(rows).c_str());
-    std::printf("kernel sched_ext events (non-zero):");
-    for (const auto& [name, v] : events)
-        if (v)
-            std::printf(" %s=%llu", name.c_str(), v);
-    std::printf("\n");
+    const auto& s = (*r)["scheduler"];
+    std::printf("llm-schedd %s, pid %d, up %llds, policy %s\n", r->value("version", "?").c_str(), r->value("pid", 0),
+                r->value("uptime_s", 0LL), r->value("config", "?").c_str());
+    std::printf("generation %llu live; reloads %llu ok, %llu refused; classes:",
+                r->value("generation", 0ULL), (*r)["reloads"].value("ok", 0ULL), (*r)["reloads"].value("refused", 0ULL));
+    for (const auto& c : (*r)["classes"])
+        std::printf(" %s", c.get<std::string>().c_str());
+    std::printf("\nscheduler: %s (sched_ext %s%s%s), %llu ejections%s\n",
+                s.value("attached", false) ? "llm_sched attached"
+                : !s.value("wanted", true) ? "off by policy"
+                : s.value("gave_up", false) ? "GIVEN UP after repeated ejections"
+                                            : "NOT attached",
+                s.value("sched_ext_state", "?").c_str(), s.value("sched_ext_ops", "").empty() ? "" : ", ops ",
+                s.value("sched_ext_ops", "").c_str(), s.value("ejections", 0ULL),
+                s.value("last_exit", "").empty() ? "" : ("; last exit: " + s.value("last_exit", "")).c_str());
+    if (r->contains("last_reload")) {
+        const auto& l = (*r)["last_reload"];
+        std::printf("last reload (%s): %s\n", l.value("trigger", "?").c_str(),
+                    l.value("ok", false) ? ("generation " + std::to_string(l.value("generation", 0ULL)) + " live").c_str()
+                                         : ("REFUSED:\n" + l.value("error", "")).c_str());
+    }
+    std::printf("metrics: %s; reload on file change: %s\n", r->value("metrics", "off").c_str(),
+                r->value("watching_config", false) ? "on" : "off");
+    bool healthy = s.value("attached", false) || !s.value("wanted", true);
+    return healthy ? 0 : 1;
+}
+
+int cmd_stats(control::Format format, double watch_s)
+{
+    for (;;) {
+        auto r = ask(control::Command::Stats, format);
+        if (!r)
+            return 1;
+        if (watch_s > 0)
+            std::printf("\033[H\033[2J");  // redraw in place
+        if (format == control::Format::Json) {
+            r->erase("ok");
+            std::printf("%s\n", r->dump(2).c_str());
+        } else {
+            std::fputs((*r)["text"].get<std::string>().c_str(), stdout);
+        }
+        std::fflush(stdout);
+        if (watch_s <= 0)
+            return 0;
+        std::this_thread::sleep_for(std::chrono::duration<double>(watch_s));
+    }
+}
+
+int cmd_reload()
+{
+    auto r = ask(control::Command::Reload);
+    if (!r)
+        return 1;
+    std::printf("generation %llu live (tables switched %.3f ms after the request arrived)\n",
+                r->value("generation", 0ULL),
+                static_cast<double>(r->value("applied_ns", 0ULL) - r->value("received_ns", 0ULL)) / 1e6);
     return 0;
 }
 
@@ -179,17 +215,44 @@ int cmd_phase(const std::vector<std::string>& args)
 int main(int argc, char** argv)
 {
     std::vector<std::string> args(argv + 1, argv + argc);
+    if (const char* env = std::getenv("LLM_SCHEDD_SOCKET"))
+        g_socket = env;
+    if (args.size() >= 2 && args[0] == "--socket") {
+        g_socket = args[1];
+        args.erase(args.begin(), args.begin() + 2);
+    }
     if (args.empty() || args[0] == "--help" || args[0] == "-h") {
         std::fputs(kUsage, args.empty() ? stderr : stdout);
         return args.empty() ? 2 : 0;
     }
     const std::string cmd = args[0];
     std::vector<std::string> rest(args.begin() + 1, args.end());
-    bool json = rest.size() >= 1 && rest.back() == "--json";
+    bool json = !rest.empty() && rest.back() == "--json";
     if (cmd == "status")
-        return cmd_status();
-    if (cmd == "stats")
-        return rest.size() <= 1 && (rest.empty() || json) ? cmd_stats(json) : usage_error("stats takes --json only");
+        return rest.size() <= 1 && (rest.empty() || json) ? cmd_status(json) : usage_error("status takes --json only");
+    if (cmd == "stats") {
+        auto format = control::Format::Table;
+        double watch_s = 0;
+        for (size_t i = 0; i < rest.size(); ++i) {
+            if (rest[i] == "--json") {
+                format = control::Format::Json;
+            } else if (rest[i] == "--prometheus") {
+                format = control::Format::Prometheus;
+            } else if (rest[i] == "--watch") {
+                watch_s = 2;
+                if (i + 1 < rest.size() && rest[i + 1].find_first_not_of("0123456789.") == std::string::npos) {
+                    watch_s = std::atof(rest[++i].c_str());
+                    if (watch_s < 0.1)
+                        return usage_error("--watch takes at least 0.1 seconds");
+                }
+            } else {
+                return usage_error("unexpected '" + rest[i] + "' after stats");
+            }
+        }
+        return cmd_stats(format, watch_s);
+    }
+    if (cmd == "reload")
+        return rest.empty() ? cmd_reload() : usage_error("reload takes no arguments");
     if (cmd == "task") {
         if (rest.empty() || std::atoi(rest[0].c_str()) <= 0)
             return usage_error("task needs a thread id");

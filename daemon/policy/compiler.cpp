@@ -160,6 +160,14 @@ std::string CompiledPolicy::describe(const Policy& p) const
          ", starvation guard " + std::to_string(t.starvation_ns / 1'000'000) + "ms" +
          ", re-attach " + std::to_string(p.scheduler.max_reattach) + "x per " +
          std::to_string(p.scheduler.reattach_window_ns / 1'000'000'000) + "s\n";
+    const auto& dm = p.daemon;
+    s += "daemon: reload on file change " + std::string(dm.watch_config ? "on" : "off") + " (debounce " +
+         std::to_string(dm.reload_debounce_ns / 1'000'000) + "ms), control socket root" +
+         (dm.control_group ? " + group " + *dm.control_group + " (read-only)" : " only") + ", metrics " +
+         (dm.metrics_listen ? "http://" + (dm.metrics_listen->host == "::1" ? "[::1]" : dm.metrics_listen->host) +
+                                  ":" + std::to_string(dm.metrics_listen->port) + "/metrics"
+                            : std::string("off")) +
+         "\n";
     s += "classes (highest priority first):\n";
     for (uint32_t n = 0; n < t.nr_classes; ++n) {
         uint32_t i = t.prio_order[n];

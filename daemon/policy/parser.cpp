@@ -277,6 +277,60 @@ void parse_scheduler(const json& v, const std::string& path, SchedulerSpec& s, D
                 "lower starvation_ms or raise watchdog_ms");
 }
 
+// "127.0.0.1:9464" or "[::1]:9464"; only loopback, so metrics never leave the host.
+std::optional<Endpoint> parse_loopback_endpoint(const std::string& text)
+{
+    std::string host, port;
+    if (!text.empty() && text.front() == '[') {
+        auto close = text.find(']');
+        if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+            return std::nullopt;
+        host = text.substr(1, close - 1);
+        port = text.substr(close + 2);
+    } else {
+        auto colon = text.rfind(':');
+        if (colon == std::string::npos)
+            return std::nullopt;
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+    }
+    if (host == "localhost")
+        host = "127.0.0.1";
+    if (host != "::1" && !std::regex_match(host, std::regex("127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}")))
+        return std::nullopt;
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
+        return std::nullopt;
+    unsigned long n = std::stoul(port);
+    if (n == 0 || n > 65535)
+        return std::nullopt;
+    return Endpoint{host, static_cast<uint16_t>(n)};
+}
+
+void parse_daemon(const json& v, const std::string& path, DaemonSpec& s, Diagnostics& d)
+{
+    if (!expect_object(v, path, d))
+        return;
+    ObjectReader r(v, path, d, {"watch_config", "reload_debounce_ms", "control_group", "metrics_listen"});
+    if (auto b = r.boolean("watch_config"))
+        s.watch_config = *b;
+    if (auto ns = r.duration("reload_debounce_ms", 1'000'000, "ms", 10'000'000, 10'000'000'000))
+        s.reload_debounce_ns = *ns;
+    if (auto g = r.string("control_group")) {
+        if (std::regex_match(*g, std::regex("[a-z_][a-z0-9_-]{0,31}\\$?")))
+            s.control_group = *g;
+        else
+            d.error(r.at("control_group"), "\"" + *g + "\" is not a valid group name",
+                    "name an existing group such as \"llm\", or leave control_group out (root only)");
+    }
+    if (auto m = r.string("metrics_listen")) {
+        if (auto ep = parse_loopback_endpoint(*m))
+            s.metrics_listen = *ep;
+        else
+            d.error(r.at("metrics_listen"), "\"" + *m + "\" is not a loopback address with a port",
+                    "write \"127.0.0.1:9464\" or \"[::1]:9464\"; put a proxy in front to publish metrics further");
+    }
+}
+
 void parse_slice(const json& v, const std::string& path, SliceSpec& s, uint64_t default_slice, Diagnostics& d)
 {
     s.fixed_ns = default_slice;
@@ -410,7 +464,9 @@ std::optional<Policy> parse_policy(const std::string& json_text, Diagnostics& d)
     if (!expect_object(doc, "", d))
         return std::nullopt;
     {
-        ObjectReader r(doc, "", d, {"$schema", "scheduler", "classes"});
+        ObjectReader r(doc, "", d, {"$schema", "daemon", "scheduler", "classes"});
+        if (const json* s = r.get("daemon"))
+            parse_daemon(*s, "/daemon", p.daemon, d);
         if (const json* s = r.get("scheduler"))
             parse_scheduler(*s, "/scheduler", p.scheduler, d);
         const json* cl = r.get("classes");

@@ -55,7 +55,22 @@ struct SchedulerSpec {
     uint64_t test_fault_after_dispatches = 0;   // test only: inject scx_bpf_error
 };
 
+// A loopback address for the optional Prometheus endpoint.
+struct Endpoint {
+    std::string host;  // "127.0.0.1" or "::1"
+    uint16_t port = 0;
+};
+
+// How the daemon itself runs: reloads and who may talk to it.
+struct DaemonSpec {
+    bool watch_config = true;                   // reload when the file changes (inotify)
+    uint64_t reload_debounce_ns = 250'000'000;  // quiet time after the last change
+    std::optional<std::string> control_group;   // read-only socket access; root only if unset
+    std::optional<Endpoint> metrics_listen;     // loopback HTTP /metrics; off if unset
+};
+
 struct Policy {
+    DaemonSpec daemon;
     SchedulerSpec scheduler;
     std::vector<ClassSpec> classes;
 

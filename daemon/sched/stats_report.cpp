@@ -52,7 +52,8 @@ nlohmann::json counters_json(const llm_class_stats& t)
             {"starvation_rescues", t.starvation_rescues},
             {"phase_migrations", t.phase_migrations},
             {"affinity_fallbacks", t.affinity_fallbacks},
-            {"runtime_ns", t.runtime_ns}};
+            {"runtime_ns", t.runtime_ns},
+            {"wait_ns", t.wait_ns}};
 }
 
 }  // namespace

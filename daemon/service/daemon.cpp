@@ -1,22 +1,46 @@
 #include "service/daemon.h"
 
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstring>
-#include <thread>
 
-#include "sched/stats_report.h"
 #include "sched/sched_ext_sysfs.h"
+#include "sched/stats_prometheus.h"
+#include "version.h"
 
 namespace llm::service {
 namespace {
 
-constexpr auto kPollInterval = std::chrono::milliseconds(100);
+constexpr auto kTick = std::chrono::milliseconds(100);
+constexpr int kClientTimeoutMs = 1000;
+
+uint64_t mono_ns()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+std::optional<gid_t> group_id(const std::optional<std::string>& name)
+{
+    if (!name)
+        return std::nullopt;
+    if (const group* g = getgrnam(name->c_str()))
+        return g->gr_gid;
+    return std::nullopt;  // validation already refused a missing group
+}
+
+bool same_endpoint(const std::optional<policy::Endpoint>& a, const std::optional<policy::Endpoint>& b)
+{
+    return a.has_value() == b.has_value() && (!a || (a->host == b->host && a->port == b->port));
+}
 
 }  // namespace
 
@@ -45,6 +69,8 @@ std::optional<std::string> Daemon::start_scheduler()
 
 void Daemon::on_scheduler_exit(const sched::ExitRecord& rec)
 {
+    ++ejections_;
+    last_exit_ = rec.kind_name() + ": " + rec.reason + (rec.msg.empty() ? "" : ": " + rec.msg);
     spdlog::error("scheduler ejected by the kernel: {} (exit code {}): {}{}{}", rec.kind_name(), rec.code,
                   rec.reason, rec.msg.empty() ? "" : ": ", rec.msg);
     sched_.reset();
@@ -58,7 +84,7 @@ void Daemon::on_scheduler_exit(const sched::ExitRecord& rec)
         spdlog::error("scheduler ejected {} times within {}s: running on without llm_sched (kernel default "
                       "scheduler) until the next reload",
                       reattaches_.size() + 1, s.reattach_window_ns / 1'000'000'000);
-        sd_notify(0, "STATUS=scheduler unavailable after repeated ejections; memory policy only");
+        notify_status();
         return;
     }
     auto backoff = std::chrono::seconds(1) * (1 << std::min<size_t>(reattaches_.size(), 5));
@@ -66,6 +92,7 @@ void Daemon::on_scheduler_exit(const sched::ExitRecord& rec)
     spdlog::warn("re-attaching in {}s (attempt {} of {} in this window)",
                  std::chrono::duration_cast<std::chrono::seconds>(backoff).count(), reattaches_.size() + 1,
                  s.max_reattach);
+    notify_status();
 }
 
 void Daemon::maybe_reattach()
@@ -75,58 +102,270 @@ void Daemon::maybe_reattach()
     reattach_at_.reset();
     reattaches_.push_back(Clock::now());
     if (auto err = start_scheduler()) {
-        spdlog::error("re-attach failed: {}", *err);
-        on_scheduler_exit(sched::ExitRecord{1024, 0, "re-attach failed", *err});
+        spdlog::error("attach failed: {}", *err);
+        on_scheduler_exit(sched::ExitRecord{1024, 0, "attach failed", *err});
     }
+    notify_status();
 }
 
-void Daemon::reload(const char* why)
+// Opens what the daemon section asks for that is not open yet. Nothing is
+// swapped in unless everything opened.
+std::optional<std::string> Daemon::open_endpoints(const policy::DaemonSpec& spec)
+{
+    std::optional<control::MetricsHttp> metrics;
+    bool metrics_changed = !same_endpoint(spec.metrics_listen,
+                                          metrics_ ? std::optional(metrics_->endpoint()) : std::nullopt);
+    if (metrics_changed && spec.metrics_listen) {
+        if (metrics_ && metrics_->endpoint().port == spec.metrics_listen->port)
+            metrics_.reset();  // same port, other loopback address: free it first
+        std::string err;
+        metrics = control::MetricsHttp::open(*spec.metrics_listen, &err);
+        if (!metrics)
+            return err;
+    }
+    std::optional<ConfigWatch> watch;
+    if (spec.watch_config && !watch_) {
+        std::string err;
+        watch = ConfigWatch::open(opt_.config, &err);
+        if (!watch)
+            return err;
+    }
+    auto gid = group_id(spec.control_group);
+    if (control_ && gid != control_gid_) {
+        if (auto err = control_->set_group(gid))
+            return err;
+    }
+    control_gid_ = gid;
+    if (metrics_changed) {
+        metrics_ = std::move(metrics);
+        if (metrics_)
+            spdlog::info("serving metrics on http://{}:{}/metrics", metrics_->endpoint().host,
+                         metrics_->endpoint().port);
+    }
+    if (!spec.watch_config)
+        watch_.reset();
+    else if (watch)
+        watch_ = std::move(watch);
+    return std::nullopt;
+}
+
+ReloadResult Daemon::reload(const std::string& why, uint64_t received_ns)
 {
     sd_notify(0, "RELOADING=1");
+    ReloadResult res;
+    res.trigger = why;
+    res.received_ns = received_ns;
+    auto refuse = [&](std::string error) {
+        res.ok = false;
+        res.error = std::move(error);
+        res.generation = generation_;
+        ++reloads_refused_;
+        spdlog::error("reload ({}) refused; generation {} stays live:\n{}", why, generation_, res.error);
+        last_reload_ = res;
+        notify_status();
+        return res;
+    };
     std::string report;
     auto next = load_policy_file(opt_.config, machine_, generation_ + 1, &report);
-    if (!next) {
-        spdlog::error("reload ({}) refused; generation {} stays live:\n{}", why, generation_, report);
-        sd_notifyf(0, "READY=1\nSTATUS=reload refused, generation %llu live",
-                   static_cast<unsigned long long>(generation_));
-        return;
-    }
+    if (!next)
+        return refuse(report);
     if (sched_) {
-        if (auto err = sched_->push(*next->compiled.table)) {
-            spdlog::error("reload ({}) failed: {}; generation {} stays live", why, *err, generation_);
-            sd_notify(0, "READY=1");
-            return;
-        }
+        if (auto err = sched_->push(*next->compiled.table))
+            return refuse("cannot push the new tables: " + *err);
     }
+    if (auto err = open_endpoints(next->policy.daemon)) {
+        if (sched_)
+            sched_->push(*live_->compiled.table);  // back to the previous generation
+        return refuse(*err);
+    }
+    res.applied_ns = mono_ns();
+    const auto& old_s = live_->policy.scheduler;
+    const auto& new_s = next->policy.scheduler;
+    if (sched_ && (old_s.watchdog_ns != new_s.watchdog_ns ||
+                   old_s.test_fault_after_dispatches != new_s.test_fault_after_dispatches))
+        spdlog::warn("scheduler.watchdog_ms and test settings take effect at the next attach");
     ++generation_;
+    ++reloads_ok_;
     live_ = std::move(next);
+    refused_hash_ = 0;
     for (const auto& note : live_->compiled.notes)
         spdlog::warn("{}", note);
-    if (gave_up_ && live_->policy.scheduler.enabled) {
+    if (!new_s.enabled && sched_) {
+        sched_->detach();
+        sched_.reset();
+        reattach_at_.reset();
+        spdlog::info("scheduler detached: the policy disables it");
+    } else if (new_s.enabled && !sched_ && (gave_up_ || !reattach_at_)) {
         gave_up_ = false;
         reattaches_.clear();
         reattach_at_ = Clock::now();
     }
-    spdlog::info("reload ({}): generation {} live", why, generation_);
-    sd_notifyf(0, "READY=1\nSTATUS=generation %llu live", static_cast<unsigned long long>(generation_));
+    res.ok = true;
+    res.generation = generation_;
+    last_reload_ = res;
+    spdlog::info("reload ({}): generation {} live in {} us", why, generation_,
+                 (res.applied_ns - received_ns) / 1000);
+    notify_status();
+    return res;
 }
 
-void Daemon::log_stats()
+void Daemon::reload_if_file_changed()
+{
+    if (!file_changed_at_ ||
+        Clock::now() - *file_changed_at_ < std::chrono::nanoseconds(live_->policy.daemon.reload_debounce_ns))
+        return;
+    file_changed_at_.reset();
+    auto hash = policy_file_hash(opt_.config);
+    if (hash && (*hash == live_->content_hash || *hash == refused_hash_))
+        return;  // touched but not changed, or the same broken file again
+    auto res = reload("file changed", mono_ns());
+    if (!res.ok)
+        refused_hash_ = hash.value_or(0);
+}
+
+std::vector<sched::ClassReport> Daemon::class_reports() const
+{
+    std::vector<sched::ClassReport> rows;
+    if (!sched_)
+        return rows;
+    const auto& names = live_->compiled.class_names;
+    auto stats = sched_->read_stats(static_cast<uint32_t>(names.size()));
+    for (size_t k = 0; k < stats.size(); ++k)
+        rows.push_back({names[k], live_->compiled.table->classes[k].priority, stats[k].total, stats[k].per_cpu});
+    return rows;
+}
+
+std::string Daemon::prometheus() const
+{
+    sched::DaemonCounters d;
+    d.generation = generation_;
+    d.attached = sched_ != nullptr;
+    d.reloads = reloads_ok_;
+    d.reloads_refused = reloads_refused_;
+    d.ejections = ejections_;
+    return sched::format_prometheus(class_reports(), d, sched::read_sched_ext_events());
+}
+
+nlohmann::json Daemon::status_json() const
+{
+    auto st = sched::read_sched_ext_status();
+    nlohmann::json j;
+    j["ok"] = true;
+    j["version"] = kVersion;
+    j["pid"] = getpid();
+    j["config"] = opt_.config;
+    j["generation"] = generation_;
+    j["uptime_s"] = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_).count();
+    j["reloads"] = {{"ok", reloads_ok_}, {"refused", reloads_refused_}};
+    j["scheduler"] = {{"wanted", live_->policy.scheduler.enabled},
+                      {"attached", sched_ != nullptr},
+                      {"sched_ext_state", st.available ? st.state : "absent"},
+                      {"sched_ext_ops", st.ops},
+                      {"ejections", ejections_},
+                      {"last_exit", last_exit_},
+                      {"gave_up", gave_up_},
+                      {"reattach_pending", reattach_at_.has_value()}};
+    if (!last_reload_.trigger.empty()) {
+        const auto& r = last_reload_;
+        j["last_reload"] = {{"ok", r.ok},         {"trigger", r.trigger},         {"generation", r.generation},
+                            {"error", r.error},   {"received_ns", r.received_ns}, {"applied_ns", r.applied_ns}};
+    }
+    j["classes"] = live_->compiled.class_names;
+    j["metrics"] = metrics_ ? "http://" + metrics_->endpoint().host + ":" +
+                                  std::to_string(metrics_->endpoint().port) + "/metrics"
+                            : "off";
+    j["watching_config"] = watch_.has_value();
+    return j;
+}
+
+nlohmann::json Daemon::handle(const control::Request& req, const control::Peer& peer, uint64_t received_ns)
+{
+    using control::Command;
+    using control::Format;
+    switch (req.command) {
+    case Command::Status:
+        return status_json();
+    case Command::Stats: {
+        auto rows = class_reports();
+        auto events = sched::read_sched_ext_events();
+        if (req.format == Format::Prometheus)
+            return {{"ok", true}, {"text", prometheus()}};
+        if (req.format == Format::Table) {
+            std::string text = "generation " + std::to_string(generation_) + ", llm_sched " +
+                               (sched_ ? "attached" : "NOT attached") + "\n";
+            text += sched::format_stats_table(rows) + "kernel sched_ext events (non-zero):";
+            for (const auto& [name, v] : events)
+                if (v)
+                    text += " " + name + "=" + std::to_string(v);
+            return {{"ok", true}, {"text", text + "\n"}};
+        }
+        auto j = sched::stats_json(rows, generation_, events);
+        j["ok"] = true;
+        j["attached"] = sched_ != nullptr;
+        return j;
+    }
+    case Command::Reload: {
+        auto r = reload("llm-schedctl reload by uid " + std::to_string(peer.uid), received_ns);
+        nlohmann::json j{{"ok", r.ok},
+                         {"generation", r.generation},
+                         {"received_ns", r.received_ns},
+                         {"applied_ns", r.applied_ns}};
+        if (!r.ok)
+            j["error"] = r.error;
+        return j;
+    }
+    }
+    return {{"ok", false}, {"error", "unhandled command"}};
+}
+
+void Daemon::serve_control()
+{
+    while (auto conn = control_->accept()) {
+        uint64_t received = mono_ns();
+        std::string err;
+        auto line = control::read_line(conn->fd.get(), control::kMaxRequestBytes, kClientTimeoutMs, &err);
+        nlohmann::json reply;
+        std::optional<control::Request> req;
+        if (line)
+            req = control::parse_request(*line, &err);
+        if (!req) {
+            reply = {{"ok", false}, {"error", err}};
+        } else if (auto denied = control::authorize(*req, conn->peer, control_gid_)) {
+            spdlog::warn("control socket: refused {} from uid {} (pid {}): {}", control::to_string(req->command),
+                         conn->peer.uid, conn->peer.pid, *denied);
+            reply = {{"ok", false}, {"error", *denied}};
+        } else {
+            reply = handle(*req, conn->peer, received);
+        }
+        control::write_all(conn->fd.get(), reply.dump() + "\n", kClientTimeoutMs);
+    }
+}
+
+void Daemon::log_stats() const
 {
     if (!sched_)
         return;
-    const auto& names = live_->compiled.class_names;
-    auto stats = sched_->read_stats(static_cast<uint32_t>(names.size()));
-    std::vector<sched::ClassReport> rows;
-    for (size_t k = 0; k < stats.size(); ++k)
-        rows.push_back({names[k], live_->compiled.table->classes[k].priority, stats[k].total, stats[k].per_cpu});
     auto st = sched::read_sched_ext_status();
     spdlog::info("sched_ext {}, ops {}, generation {}\n{}", st.state, st.ops, generation_,
-                 sched::format_stats_table(rows));
+                 sched::format_stats_table(class_reports()));
+}
+
+void Daemon::notify_status() const
+{
+    std::string sched_state = sched_                     ? "llm_sched attached"
+                              : gave_up_                 ? "llm_sched given up after repeated ejections"
+                              : reattach_at_             ? "llm_sched ejected, re-attach pending"
+                              : live_->policy.scheduler.enabled ? "llm_sched not attached"
+                                                                : "scheduler off by policy";
+    std::string s = "READY=1\nSTATUS=generation " + std::to_string(generation_) + " live; " + sched_state;
+    if (!last_reload_.ok && !last_reload_.trigger.empty())
+        s += "; last reload refused";
+    sd_notify(0, s.c_str());
 }
 
 int Daemon::run()
 {
+    started_ = Clock::now();
     std::string report;
     live_ = load_policy_file(opt_.config, machine_, 1, &report);
     if (!live_) {
@@ -150,37 +389,62 @@ int Daemon::run()
         }
     }
 
+    // Everything that can refuse to start does so before the scheduler attaches.
+    std::string err;
+    control_gid_ = group_id(live_->policy.daemon.control_group);
+    control_ = control::ControlSocket::open(opt_.socket, control_gid_, &err);
+    if (!control_) {
+        spdlog::error("{}", err);
+        return 1;
+    }
+    if (auto e = open_endpoints(live_->policy.daemon)) {
+        spdlog::error("{}", *e);
+        return 1;
+    }
+
     sigset_t mask;
     sigemptyset(&mask);
     for (int s : {SIGTERM, SIGINT, SIGHUP})
         sigaddset(&mask, s);
     sigprocmask(SIG_BLOCK, &mask, nullptr);
-    int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (sfd < 0) {
+    util::UniqueFd sfd(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!sfd) {
         spdlog::error("signalfd: {}", std::strerror(errno));
         return 1;
     }
 
     if (live_->policy.scheduler.enabled) {
-        if (auto err = start_scheduler()) {
-            spdlog::error("{}", *err);
-            close(sfd);
+        if (auto e = start_scheduler()) {
+            spdlog::error("{}", *e);
             return 1;
         }
     } else {
         spdlog::info("scheduler disabled by policy (scheduler.enabled = false)");
     }
-    sd_notifyf(0, "READY=1\nSTATUS=generation %llu live", static_cast<unsigned long long>(generation_));
-    last_stats_ = Clock::now();
+    uint64_t watchdog_usec = 0;
+    if (sd_watchdog_enabled(0, &watchdog_usec) > 0) {
+        watchdog_every_ = std::chrono::microseconds(watchdog_usec / 2);
+        spdlog::info("systemd watchdog: pinging every {} ms", watchdog_usec / 2000);
+    }
+    spdlog::info("control socket {}{}", opt_.socket,
+                 live_->policy.daemon.control_group ? " (read-only for group " + *live_->policy.daemon.control_group + ")"
+                                                    : " (root only)");
+    notify_status();
+    last_stats_ = last_watchdog_ = Clock::now();
 
     for (;;) {
-        pollfd pfd{sfd, POLLIN, 0};
-        poll(&pfd, 1, static_cast<int>(kPollInterval.count()));
-        signalfd_siginfo si{};
+        pollfd pfd[4] = {{sfd.get(), POLLIN, 0}, {control_->fd(), POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
+        if (metrics_)
+            pfd[2].fd = metrics_->fd();
+        if (watch_)
+            pfd[3].fd = watch_->fd();
+        poll(pfd, 4, static_cast<int>(kTick.count()));
+
         bool stop = false;
-        while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+        signalfd_siginfo si{};
+        while (read(sfd.get(), &si, sizeof(si)) == sizeof(si)) {
             if (si.ssi_signo == SIGHUP) {
-                reload("SIGHUP");
+                reload("SIGHUP", mono_ns());
             } else {
                 spdlog::info("{} received: detaching", strsignal(static_cast<int>(si.ssi_signo)));
                 stop = true;
@@ -188,14 +452,25 @@ int Daemon::run()
         }
         if (stop)
             break;
+        if (pfd[1].revents & POLLIN)
+            serve_control();
+        if (metrics_ && (pfd[2].revents & POLLIN))
+            metrics_->serve([this] { return prometheus(); });
+        if (watch_ && (pfd[3].revents & POLLIN) && watch_->drain())
+            file_changed_at_ = Clock::now();
+        reload_if_file_changed();
         if (sched_) {
             if (auto rec = sched_->exit_record())
                 on_scheduler_exit(*rec);
         }
         maybe_reattach();
-        if (opt_.stats_interval_s > 0 &&
-            Clock::now() - last_stats_ >= std::chrono::duration<double>(opt_.stats_interval_s)) {
-            last_stats_ = Clock::now();
+        auto now = Clock::now();
+        if (watchdog_every_.count() > 0 && now - last_watchdog_ >= watchdog_every_) {
+            last_watchdog_ = now;
+            sd_notify(0, "WATCHDOG=1");
+        }
+        if (opt_.stats_interval_s > 0 && now - last_stats_ >= std::chrono::duration<double>(opt_.stats_interval_s)) {
+            last_stats_ = now;
             log_stats();
         }
     }
@@ -208,13 +483,13 @@ int Daemon::run()
     sigaddset(&stop_mask, SIGTERM);
     sigaddset(&stop_mask, SIGINT);
     sigprocmask(SIG_UNBLOCK, &stop_mask, nullptr);
-    sd_notify(0, "STOPPING=1");
+    sd_notify(0, "STOPPING=1\nSTATUS=stopping: detaching llm_sched");
     if (sched_) {
         sched_->detach();
         sched_.reset();
         spdlog::info("scheduler detached: sched_ext state {}", sched::read_sched_ext_status().state);
     }
-    close(sfd);
+    control_.reset();
     return 0;
 }
 

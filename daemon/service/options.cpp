@@ -5,7 +5,7 @@
 namespace llm::service {
 
 const char* const kUsage =
-    "usage: llm-schedd --config FILE [--check] [--log-level LEVEL] [--stats-interval SEC]\n"
+    "usage: llm-schedd --config FILE [--check] [--log-level LEVEL] [--stats-interval SEC] [--socket PATH]\n"
     "       llm-schedd --example | --version | --help\n"
     "\n"
     "  --config FILE          the JSON policy (see configs/ and `--example`)\n"
@@ -13,6 +13,7 @@ const char* const kUsage =
     "  --example              print a complete example policy\n"
     "  --log-level LEVEL      trace, debug, info, warn, error (default info)\n"
     "  --stats-interval SEC   log per-class scheduler stats every SEC seconds\n"
+    "  --socket PATH          control socket (default /run/llm-schedd/control.sock)\n"
     "  --version              print the version\n";
 
 std::optional<Options> parse_options(const std::vector<std::string>& args, std::string* error)
@@ -57,6 +58,11 @@ std::optional<Options> parse_options(const std::vector<std::string>& args, std::
             if (!ok)
                 return fail("--log-level takes one of trace, debug, info, warn, error, critical, off");
             o.log_level = *v;
+        } else if (name == "--socket") {
+            auto v = value(name);
+            if (!v || v->empty() || v->front() != '/')
+                return fail("--socket needs an absolute path");
+            o.socket = *v;
         } else if (name == "--stats-interval") {
             auto v = value(name);
             double s = -1;

@@ -14,6 +14,7 @@ struct Options {
     bool version = false;
     bool help = false;
     std::string log_level = "info";
+    std::string socket = "/run/llm-schedd/control.sock";
     double stats_interval_s = 0;  // 0: no periodic stats in the log
 };
 

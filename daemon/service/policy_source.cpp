@@ -1,5 +1,6 @@
 #include "service/policy_source.h"
 
+#include <grp.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -28,31 +29,62 @@ std::optional<policy::CgroupRef> resolve_cgroup(const std::string& path)
     return ref;
 }
 
-std::optional<LoadedPolicy> load_policy_file(const std::string& path, const policy::Machine& machine,
-                                             uint64_t generation, std::string* report)
+namespace {
+
+std::optional<std::string> read_file(const std::string& path, int* err)
 {
+    struct stat st {};
+    if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        *err = EISDIR;
+        return std::nullopt;
+    }
     std::ifstream f(path, std::ios::binary);
     if (!f) {
-        int err = errno;
-        *report = path + ": cannot read the policy file: " + std::strerror(err) +
-                  (err == ENOENT ? " (check the path, or start from `llm-schedd --example`)" : "") + "\n";
+        *err = errno;
         return std::nullopt;
     }
     std::stringstream ss;
     ss << f.rdbuf();
     if (f.bad()) {
-        *report = path + ": error while reading the policy file\n";
+        *err = EIO;
+        return std::nullopt;
+    }
+    return ss.str();
+}
+
+}  // namespace
+
+std::optional<size_t> policy_file_hash(const std::string& path)
+{
+    int err = 0;
+    auto text = read_file(path, &err);
+    if (!text)
+        return std::nullopt;
+    return std::hash<std::string>{}(*text);
+}
+
+std::optional<LoadedPolicy> load_policy_file(const std::string& path, const policy::Machine& machine,
+                                             uint64_t generation, std::string* report)
+{
+    int err = 0;
+    auto text = read_file(path, &err);
+    if (!text) {
+        *report = path + ": cannot read the policy file: " + std::strerror(err) +
+                  (err == ENOENT ? " (check the path, or start from `llm-schedd --example`)" : "") + "\n";
         return std::nullopt;
     }
     policy::Diagnostics diags;
-    auto p = policy::parse_policy(ss.str(), diags);
+    auto p = policy::parse_policy(*text, diags);
     if (p)
         policy::validate(*p, machine, diags);
+    if (p && p->daemon.control_group && !getgrnam(p->daemon.control_group->c_str()))
+        diags.error("/daemon/control_group", "group \"" + *p->daemon.control_group + "\" does not exist on this host",
+                    "create it (groupadd --system " + *p->daemon.control_group + ") or leave control_group out");
     if (!diags.ok()) {
         *report = diags.format(path);
         return std::nullopt;
     }
-    LoadedPolicy out{*p, policy::compile(*p, machine, resolve_cgroup, generation)};
+    LoadedPolicy out{*p, policy::compile(*p, machine, resolve_cgroup, generation), std::hash<std::string>{}(*text)};
     return out;
 }
 

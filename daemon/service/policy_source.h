@@ -15,7 +15,11 @@ namespace llm::service {
 struct LoadedPolicy {
     policy::Policy policy;
     policy::CompiledPolicy compiled;
+    size_t content_hash = 0;  // of the file's bytes, to skip reloads of unchanged files
 };
+
+// Hash of the file's bytes (as in LoadedPolicy::content_hash); nullopt if unreadable.
+std::optional<size_t> policy_file_hash(const std::string& path);
 
 // On failure returns nullopt; *report holds one line per problem.
 std::optional<LoadedPolicy> load_policy_file(const std::string& path, const policy::Machine& machine,

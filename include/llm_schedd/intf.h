@@ -138,6 +138,7 @@ struct llm_class_stats {
 	__u64 phase_migrations;   /* running tasks kicked off a wrong-phase CPU */
 	__u64 affinity_fallbacks; /* enqueues whose affinity missed the phase set */
 	__u64 runtime_ns;
+	__u64 wait_ns;            /* sum of runnable->running waits */
 	__u64 lat_hist[LLM_LAT_BUCKETS]; /* runnable->running, bucket = log2(ns) */
 };
 

@@ -12,6 +12,8 @@ TEST_CASE("daemon options")
     CHECK(o->config == "p.json");
     CHECK(o->log_level == "debug");
     CHECK(o->stats_interval_s == 2.5);
+    CHECK(o->socket == "/run/llm-schedd/control.sock");
+    CHECK(parse_options({"--config", "p", "--socket", "/tmp/s.sock"}, &err)->socket == "/tmp/s.sock");
     CHECK(parse_options({"--example"}, &err)->example);
     CHECK(parse_options({"--check", "--config=x"}, &err)->check);
 }
@@ -27,4 +29,6 @@ TEST_CASE("bad daemon options are explained")
     CHECK_FALSE(parse_options({"--config", "x", "--bogus"}, &err));
     CHECK(err.find("--bogus") != std::string::npos);
     CHECK_FALSE(parse_options({"--config", "x", "--stats-interval", "-1"}, &err));
+    CHECK_FALSE(parse_options({"--config", "x", "--socket", "relative.sock"}, &err));
+    CHECK(err.find("absolute") != std::string::npos);
 }

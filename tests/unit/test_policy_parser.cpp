@@ -163,3 +163,47 @@ TEST_CASE("edit distance")
     CHECK(edit_distance("", "abc") == 3);
     CHECK(edit_distance("same", "same") == 0);
 }
+
+TEST_CASE("the daemon section: reload watching, control group, loopback metrics")
+{
+    auto r = parse(R"({ "daemon": { "watch_config": false, "reload_debounce_ms": "1s", "control_group": "llm",
+                                    "metrics_listen": "[::1]:9464" },
+                        "classes": [ { "name": "all", "match": [ { "default": true } ] } ] })");
+    REQUIRE(r.policy);
+    const auto& d = r.policy->daemon;
+    CHECK_FALSE(d.watch_config);
+    CHECK(d.reload_debounce_ns == 1'000'000'000);
+    CHECK(d.control_group == "llm");
+    REQUIRE(d.metrics_listen);
+    CHECK(d.metrics_listen->host == "::1");
+    CHECK(d.metrics_listen->port == 9464);
+
+    auto defaults = parse(kMinimal);
+    REQUIRE(defaults.policy);
+    CHECK(defaults.policy->daemon.watch_config);
+    CHECK_FALSE(defaults.policy->daemon.control_group);
+    CHECK_FALSE(defaults.policy->daemon.metrics_listen);
+}
+
+TEST_CASE("metrics never listen beyond loopback, and group names are checked")
+{
+    for (const char* bad : {"0.0.0.0:9464", "10.0.0.1:9464", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:70000",
+                            "[::]:9464", "localhost:http"}) {
+        auto r = parse(std::string(R"({ "daemon": { "metrics_listen": ")") + bad +
+                       R"(" }, "classes": [ { "name": "all", "match": [ { "default": true } ] } ] })");
+        INFO(bad);
+        CHECK_FALSE(r.policy);
+        CHECK(has_error(r.diags, "/daemon/metrics_listen", "loopback"));
+    }
+    auto ok = parse(R"({ "daemon": { "metrics_listen": "localhost:9100" },
+                         "classes": [ { "name": "all", "match": [ { "default": true } ] } ] })");
+    REQUIRE(ok.policy);
+    CHECK(ok.policy->daemon.metrics_listen->host == "127.0.0.1");
+
+    auto group = parse(R"({ "daemon": { "control_group": "Bad Group", "reload_debounce_ms": 1 },
+                            "classes": [ { "name": "all", "match": [ { "default": true } ] } ] })");
+    CHECK(has_error(group.diags, "/daemon/control_group", "not a valid group name"));
+    CHECK(has_error(group.diags, "/daemon/reload_debounce_ms", "out of range"));
+    auto typo = parse(R"({ "daemon": { "watch_confg": true }, "classes": [ { "name": "all", "match": [ { "default": true } ] } ] })");
+    CHECK(has_error(typo.diags, "/daemon/watch_confg", "did you mean \"watch_config\"?"));
+}

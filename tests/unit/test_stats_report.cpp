@@ -1,5 +1,6 @@
 #include <catch2/catch_test_macros.hpp>
 
+#include "sched/stats_prometheus.h"
 #include "sched/stats_report.h"
 
 using namespace llm::sched;
@@ -48,4 +49,37 @@ TEST_CASE("stats table and JSON carry every counter")
     REQUIRE(c["per_cpu"].size() == 1);  // idle CPUs are left out
     CHECK(c["per_cpu"][0]["cpu"] == 2);
     CHECK(c["per_cpu"][0]["enqueues"] == 10);
+}
+
+TEST_CASE("Prometheus text: counters per class, per-CPU runtime, a cumulative wait histogram")
+{
+    ClassReport r{"tr\"ain", 90, {}, {}};
+    r.total.enqueues = 10;
+    r.total.wait_ns = 3'000'000'000;
+    r.total.lat_hist[10] = 3;                   // [1024, 2048) ns
+    r.total.lat_hist[20] = 2;                   // ~1 ms
+    r.total.lat_hist[LLM_LAT_BUCKETS - 1] = 1;  // clamped: only +Inf may count it
+    r.per_cpu.resize(2);
+    r.per_cpu[1].runtime_ns = 1'500'000'000;
+    DaemonCounters d;
+    d.generation = 7;
+    d.attached = true;
+    d.reloads_refused = 2;
+    auto text = format_prometheus({r}, d, {{"SCX_EV_BYPASS_DURATION", 5}});
+    auto has = [&](const std::string& line) { return text.find(line + "\n") != std::string::npos; };
+    CHECK(has("llm_schedd_policy_generation 7"));
+    CHECK(has("llm_schedd_scheduler_attached 1"));
+    CHECK(has("llm_schedd_reloads_total{result=\"refused\"} 2"));
+    CHECK(has("llm_schedd_class_enqueues_total{class=\"tr\\\"ain\"} 10"));
+    CHECK(has("llm_schedd_class_runtime_seconds_total{class=\"tr\\\"ain\",cpu=\"1\"} 1.5"));
+    CHECK(text.find("cpu=\"0\"") == std::string::npos);  // idle CPUs are left out
+    CHECK(has("llm_schedd_class_wait_seconds_bucket{class=\"tr\\\"ain\",le=\"2.048e-06\"} 3"));
+    CHECK(has("llm_schedd_class_wait_seconds_bucket{class=\"tr\\\"ain\",le=\"0.002097152\"} 5"));
+    CHECK(has("llm_schedd_class_wait_seconds_bucket{class=\"tr\\\"ain\",le=\"2.147483648\"} 5"));
+    CHECK(has("llm_schedd_class_wait_seconds_bucket{class=\"tr\\\"ain\",le=\"+Inf\"} 6"));
+    CHECK(has("llm_schedd_class_wait_seconds_count{class=\"tr\\\"ain\"} 6"));
+    CHECK(has("llm_schedd_class_wait_seconds_sum{class=\"tr\\\"ain\"} 3"));
+    CHECK(has("llm_schedd_kernel_sched_ext_events_total{event=\"SCX_EV_BYPASS_DURATION\"} 5"));
+    // Every family is declared once, before its samples.
+    CHECK(text.find("# TYPE llm_schedd_class_wait_seconds histogram") < text.find("llm_schedd_class_wait_seconds_bucket"));
 }

@@ -1,0 +1,120 @@
+#include "sched/stats_prometheus.h"
+
+#include <cstdio>
+
+namespace llm::sched {
+namespace {
+
+// Label values escape backslash, quote and newline (exposition format rules).
+std::string label(const std::string& v)
+{
+    std::string out;
+    for (char c : v) {
+        if (c == '\\' || c == '"')
+            out += '\\';
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += c;
+    }
+    return out;
+}
+
+std::string seconds(uint64_t ns)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.12g", static_cast<double>(ns) / 1e9);
+    return buf;
+}
+
+class Writer {
+public:
+    void family(const char* name, const char* type, const char* help)
+    {
+        out_ += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+    }
+    void sample(const std::string& name, const std::string& labels, const std::string& value)
+    {
+        out_ += name + (labels.empty() ? "" : "{" + labels + "}") + " " + value + "\n";
+    }
+    void sample(const std::string& name, const std::string& labels, unsigned long long value)
+    {
+        sample(name, labels, std::to_string(value));
+    }
+    std::string take() { return std::move(out_); }
+
+private:
+    std::string out_;
+};
+
+}  // namespace
+
+std::string format_prometheus(const std::vector<ClassReport>& classes, const DaemonCounters& daemon,
+                              const std::map<std::string, unsigned long long>& kernel_events)
+{
+    Writer w;
+    w.family("llm_schedd_policy_generation", "gauge", "Generation of the live policy.");
+    w.sample("llm_schedd_policy_generation", "", daemon.generation);
+    w.family("llm_schedd_scheduler_attached", "gauge", "1 while llm_sched is the attached sched_ext scheduler.");
+    w.sample("llm_schedd_scheduler_attached", "", daemon.attached ? 1ULL : 0ULL);
+    w.family("llm_schedd_reloads_total", "counter", "Policy reloads by result.");
+    w.sample("llm_schedd_reloads_total", "result=\"ok\"", daemon.reloads);
+    w.sample("llm_schedd_reloads_total", "result=\"refused\"", daemon.reloads_refused);
+    w.family("llm_schedd_ejections_total", "counter", "Times the kernel ejected llm_sched.");
+    w.sample("llm_schedd_ejections_total", "", daemon.ejections);
+
+    struct Counter {
+        const char* name;
+        const char* help;
+        __u64 llm_class_stats::*field;
+    };
+    static const Counter counters[] = {
+        {"llm_schedd_class_enqueues_total", "Tasks queued, by class.", &llm_class_stats::enqueues},
+        {"llm_schedd_class_dispatches_total", "Tasks dispatched to a CPU, by class.", &llm_class_stats::dispatches},
+        {"llm_schedd_class_preemptions_total", "Lower-class tasks preempted for this class.", &llm_class_stats::preemptions},
+        {"llm_schedd_class_starvation_rescues_total", "Dispatches forced by the starvation guard.",
+         &llm_class_stats::starvation_rescues},
+        {"llm_schedd_class_phase_migrations_total", "Running tasks moved off a CPU outside their phase set.",
+         &llm_class_stats::phase_migrations},
+        {"llm_schedd_class_affinity_fallbacks_total", "Enqueues whose own affinity missed the phase set.",
+         &llm_class_stats::affinity_fallbacks},
+    };
+    for (const auto& c : counters) {
+        w.family(c.name, "counter", c.help);
+        for (const auto& r : classes)
+            w.sample(c.name, "class=\"" + label(r.name) + "\"", r.total.*c.field);
+    }
+    w.family("llm_schedd_class_runtime_seconds_total", "counter", "CPU time used, by class and CPU.");
+    for (const auto& r : classes)
+        for (size_t cpu = 0; cpu < r.per_cpu.size(); ++cpu)
+            if (r.per_cpu[cpu].runtime_ns)
+                w.sample("llm_schedd_class_runtime_seconds_total",
+                         "class=\"" + label(r.name) + "\",cpu=\"" + std::to_string(cpu) + "\"",
+                         seconds(r.per_cpu[cpu].runtime_ns));
+
+    // Bucket b of the BPF histogram holds waits in [2^b, 2^(b+1)) ns; the
+    // last one also takes everything longer, so it only feeds +Inf.
+    w.family("llm_schedd_class_wait_seconds", "histogram", "Runnable-to-running wait, by class.");
+    for (const auto& r : classes) {
+        const std::string cls = "class=\"" + label(r.name) + "\"";
+        unsigned long long cumulative = 0;
+        for (int b = 0; b < LLM_LAT_BUCKETS - 1; ++b) {
+            cumulative += r.total.lat_hist[b];
+            w.sample("llm_schedd_class_wait_seconds_bucket", cls + ",le=\"" + seconds(1ULL << (b + 1)) + "\"",
+                     cumulative);
+        }
+        cumulative += r.total.lat_hist[LLM_LAT_BUCKETS - 1];
+        w.sample("llm_schedd_class_wait_seconds_bucket", cls + ",le=\"+Inf\"", cumulative);
+        w.sample("llm_schedd_class_wait_seconds_sum", cls, seconds(r.total.wait_ns));
+        w.sample("llm_schedd_class_wait_seconds_count", cls, cumulative);
+    }
+
+    w.family("llm_schedd_kernel_sched_ext_events_total", "counter",
+             "The kernel's own sched_ext event counters (/sys/kernel/sched_ext/root/events).");
+    for (const auto& [name, v] : kernel_events)
+        w.sample("llm_schedd_kernel_sched_ext_events_total", "event=\"" + label(name) + "\"", v);
+    return w.take();
+}
+
+}  // namespace llm::sched

@@ -1,0 +1,24 @@
+// Scheduler and daemon stats in the Prometheus text exposition format
+// (version 0.0.4). Pure: the caller gathers the numbers.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sched/stats_report.h"
+
+namespace llm::sched {
+
+struct DaemonCounters {
+    uint64_t generation = 0;
+    bool attached = false;
+    uint64_t reloads = 0;          // accepted, not counting the first load
+    uint64_t reloads_refused = 0;
+    uint64_t ejections = 0;
+};
+
+std::string format_prometheus(const std::vector<ClassReport>& classes, const DaemonCounters& daemon,
+                              const std::map<std::string, unsigned long long>& kernel_events);
+
+}  // namespace llm::sched
