@@ -2,7 +2,7 @@
 //
 //   llm-schedctl [--socket PATH] status [--json]
 //   llm-schedctl [--socket PATH] stats [--json | --prometheus] [--watch [SEC]]
-//   llm-schedctl [--socket PATH] reload
+//   llm-schedctl [--socket PATH] reload [--json]
 //   llm-schedctl task TID [--json]
 //   llm-schedctl phase forward|backward|none [--tid TID] [-- COMMAND [ARGS...]]
 //
@@ -34,7 +34,7 @@ using namespace llm;
 const char* kUsage =
     "usage: llm-schedctl [--socket PATH] status [--json]\n"
     "       llm-schedctl [--socket PATH] stats [--json | --prometheus] [--watch [SEC]]\n"
-    "       llm-schedctl [--socket PATH] reload\n"
+    "       llm-schedctl [--socket PATH] reload [--json]\n"
     "       llm-schedctl task TID [--json]\n"
     "       llm-schedctl phase forward|backward|none [--tid TID] [-- COMMAND [ARGS...]]\n";
 
@@ -128,11 +128,15 @@ int cmd_stats(control::Format format, double watch_s)
     }
 }
 
-int cmd_reload()
+int cmd_reload(bool json)
 {
     auto r = ask(control::Command::Reload);
     if (!r)
         return 1;
+    if (json) {
+        std::printf("%s\n", r->dump().c_str());
+        return 0;
+    }
     std::printf("generation %llu live (tables switched %.3f ms after the request arrived)\n",
                 r->value("generation", 0ULL),
                 static_cast<double>(r->value("applied_ns", 0ULL) - r->value("received_ns", 0ULL)) / 1e6);
@@ -252,7 +256,7 @@ int main(int argc, char** argv)
         return cmd_stats(format, watch_s);
     }
     if (cmd == "reload")
-        return rest.empty() ? cmd_reload() : usage_error("reload takes no arguments");
+        return rest.size() <= 1 && (rest.empty() || json) ? cmd_reload(json) : usage_error("reload takes --json only");
     if (cmd == "task") {
         if (rest.empty() || std::atoi(rest[0].c_str()) <= 0)
             return usage_error("task needs a thread id");

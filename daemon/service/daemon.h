@@ -53,6 +53,7 @@ private:
     std::string prometheus() const;
     void log_stats() const;
     void notify_status() const;
+    int poll_timeout_ms() const;
 
     Options opt_;
     policy::Machine machine_;

@@ -11,6 +11,9 @@
  *   llm-demo --threads 2 --seconds 4 --swap-at 2 --forward 0-1 --backward 2-3
  *   llm-demo --live --forward 0-1 --backward 2-3   (phases alternate each second;
  *                                                   one line per second, forever)
+ *   llm-demo ... --runs FILE   also writes every run of consecutive samples on
+ *                              one CPU as "tid phase first_ns last_ns cpu", for
+ *                              checks against a changing policy (reload scenario)
  *
  * Exit status is 1 when --strict is given and any sample was misplaced.
  */
@@ -31,7 +34,15 @@
 #define MAX_THREADS 64
 #define MAX_CPUS 256
 
+struct cpu_run {
+	uint64_t first_ns, last_ns;
+	int cpu, phase;
+};
+
+#define MAX_RUNS (1 << 18)
+
 struct cfg {
+	const char *runs_file;
 	int threads;
 	double seconds, swap_at, settle_ms, work_us;
 	int strict, live;
@@ -45,6 +56,8 @@ struct result {
 	uint64_t samples_after, misplaced_after, samples_window;
 	double switch_latency_us;
 	uint64_t cpu_hits[2][MAX_CPUS]; /* [phase index][cpu] */
+	struct cpu_run *runs;
+	size_t nr_runs;
 };
 
 static struct cfg cfg = { .threads = 2, .seconds = 4, .swap_at = 2, .settle_ms = 50, .work_us = 50 };
@@ -95,6 +108,27 @@ static void spin_us(double us)
 		x++;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void record_run(struct result *r, int cpu, int phase)
+{
+	uint64_t t = now_ns();
+	struct cpu_run *last = r->nr_runs ? &r->runs[r->nr_runs - 1] : NULL;
+
+	if (last && last->cpu == cpu && last->phase == phase) {
+		last->last_ns = t;
+		return;
+	}
+	if (r->nr_runs < MAX_RUNS)
+		r->runs[r->nr_runs++] = (struct cpu_run){ t, t, cpu, phase };
+}
+
 static void *worker(void *arg)
 {
 	struct result *r = arg;
@@ -128,6 +162,8 @@ static void *worker(void *arg)
 		if (cpu < 0 || cpu >= MAX_CPUS)
 			continue;
 		r->cpu_hits[phase - 1][cpu]++;
+		if (r->runs)
+			record_run(r, cpu, phase);
 		if (cfg.live)
 			continue;
 		t = now_s();
@@ -165,7 +201,8 @@ static void print_cpus(const uint64_t *hits)
 static void usage(void)
 {
 	fprintf(stderr, "usage: llm-demo [--threads N] [--seconds S] [--swap-at S] [--settle-ms MS]\n"
-			"                [--work-us US] --forward CPUS --backward CPUS [--strict] [--live]\n");
+			"                [--work-us US] --forward CPUS --backward CPUS [--strict] [--live]\n"
+			"                [--runs FILE]\n");
 	exit(2);
 }
 
@@ -189,12 +226,17 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--work-us")) cfg.work_us = atof(v);
 		else if (!strcmp(a, "--forward")) have_f = !parse_cpus(v, cfg.fwd);
 		else if (!strcmp(a, "--backward")) have_b = !parse_cpus(v, cfg.bwd);
+		else if (!strcmp(a, "--runs")) cfg.runs_file = v;
 		else usage();
 	}
 	if (!have_f || !have_b || cfg.threads < 1 || cfg.threads > MAX_THREADS)
 		usage();
 	for (int i = 0; i < cfg.threads; i++) {
 		results[i].first_phase = (i % 2) ? LLM_PHASE_BACKWARD : LLM_PHASE_FORWARD;
+		if (cfg.runs_file && !(results[i].runs = calloc(MAX_RUNS, sizeof(struct cpu_run)))) {
+			perror("calloc");
+			return 1;
+		}
 		pthread_create(&th[i], NULL, worker, &results[i]);
 	}
 	if (cfg.live) {
@@ -239,6 +281,22 @@ int main(int argc, char **argv)
 		printf("\n");
 		bad += r->misplaced_before || r->misplaced_after || r->samples_before == 0 ||
 		       r->samples_after == 0;
+	}
+	if (cfg.runs_file) {
+		FILE *f = fopen(cfg.runs_file, "w");
+
+		if (!f) {
+			perror(cfg.runs_file);
+			return 1;
+		}
+		for (int i = 0; i < cfg.threads; i++)
+			for (size_t k = 0; k < results[i].nr_runs; k++) {
+				const struct cpu_run *run = &results[i].runs[k];
+
+				fprintf(f, "%d %s %llu %llu %d\n", results[i].tid, llm_phase_name(run->phase),
+					(unsigned long long)run->first_ns, (unsigned long long)run->last_ns, run->cpu);
+			}
+		fclose(f);
 	}
 	return cfg.strict && bad ? 1 : 0;
 }

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# configs/llm-schedd.service passes `systemd-analyze verify` and keeps its
+# `systemd-analyze security` exposure at or below 5.0 ("OK"). The binary
+# path is pointed at the build tree, since verify checks that it exists.
+set -uo pipefail
+src="$1" bin="$2"
+tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+sed "s#/usr/sbin/llm-schedd#$bin#g" "$src/configs/llm-schedd.service" >"$tmp/llm-schedd.service"
+if ! systemd-analyze verify "$tmp/llm-schedd.service" >"$tmp/verify" 2>&1 || [[ -s "$tmp/verify" ]]; then
+    echo "FAIL: systemd-analyze verify:"; cat "$tmp/verify"; exit 1
+fi
+echo "ok   systemd-analyze verify: clean"
+systemd-analyze security --offline=true --no-pager "$tmp/llm-schedd.service" >"$tmp/security" 2>&1
+score=$(sed -n 's/.*Overall exposure level for llm-schedd.service: \([0-9.]*\).*/\1/p' "$tmp/security")
+[[ -n "$score" ]] || { echo "FAIL: no exposure score"; cat "$tmp/security"; exit 1; }
+echo "metric: systemd_exposure=$score"
+awk -v s="$score" 'BEGIN { exit !(s <= 5.0) }' || { echo "FAIL: exposure $score is above 5.0"; grep '✗' "$tmp/security"; exit 1; }
+echo "ok   systemd-analyze security: exposure $score"
+echo PASS
