@@ -13,18 +13,10 @@ stage="$(mktemp -d)"; trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,tmp,run,root,scenario,sys/fs/cgroup}
 cp /bin/busybox "$stage/bin/busybox"
 
-add_binary() {
-    local bin="$1" dest="${2:-/usr/bin/$(basename "$1")}"
-    mkdir -p "$stage$(dirname "$dest")"
-    cp -L "$bin" "$stage$dest"
-    [[ "$bin" == "$BUILD_BIN_DIR"* ]] && strip --strip-debug "$stage$dest"
-    # ldd prints "name => /path (addr)" or "/lib64/ld-linux... (addr)".
-    ldd "$bin" 2>/dev/null | grep -oE '/[^ ]+' | while read -r lib; do
-        [[ -e "$lib" && ! -e "$stage$lib" ]] || continue
-        mkdir -p "$stage$(dirname "$lib")"
-        cp -L "$lib" "$stage$lib"
-    done
-}
+# shellcheck source=cpio-lib.sh
+. "$here/cpio-lib.sh"
+STRIP_UNDER="$BUILD_BIN_DIR"
+add_binary() { stage_binary "$stage" "$@"; }
 
 for b in "$@"; do add_binary "$b"; done
 for tool in stress-ng cyclictest hackbench taskset chrt nproc timeout; do
@@ -45,6 +37,5 @@ G
 cp "$here/guest/init" "$stage/init"
 cp "$here/guest/lib.sh" "$stage/scenario/lib.sh"
 chmod +x "$stage/init"
-(cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) >"$out.tmp"
-mv "$out.tmp" "$out"
+pack_cpio "$stage" "$out"
 echo "initramfs: $out ($(du -h "$out" | cut -f1))"

@@ -12,6 +12,8 @@
 #   # allow-ejection: yes (the scenario provokes one on purpose)
 #   # memory: 2048        (MiB, default 1024)
 #   # tcg: multi          (one host thread per vCPU; default single, see below)
+#   # systemd: yes        (boot the host's systemd as PID 1 with the shipped
+#                           unit installed; see mksystemd-cpio.sh)
 set -euo pipefail
 build="$(cd "$1" && pwd)"; scenario="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -42,7 +44,12 @@ cp "$scenario" "$work/scn/scenario/run.sh"
 cp -r "$here/scenarios/data" "$work/scn/scenario/data"
 cp -r "$here/../../configs" "$work/scn/scenario/configs"
 (cd "$work/scn" && find . -print0 | cpio --null -o -H newc --quiet) >"$work/scenario.cpio"
-cat "$base" "$work/scenario.cpio" >"$work/initrd.cpio"
+layers=("$base")
+if [[ "$(header systemd)" == yes ]]; then
+    "$here/mksystemd-cpio.sh" "$work/systemd.cpio" "$here/../.." >/dev/null
+    layers+=("$work/systemd.cpio")
+fi
+cat "${layers[@]}" "$work/scenario.cpio" >"$work/initrd.cpio"
 
 console="$work/console.log"; results="$work/results.txt"
 
