@@ -24,8 +24,31 @@ echo '{ "classes": [ { "name": "a", "match": [ { "default": true } ], "cpus": "0
 expect cpus '/classes/0/cpus: CPUs .* do not exist or are offline'
 echo '{ "classes": [ { "name": "a", "match": [ { "default": true } ], "priority": "high" } ] }' >"$tmp/type.json"
 expect type '/classes/0/priority: expected a whole number, found a string'
+echo '{ "classes": [ { "name": "a", "match": [ { "default": true } ], "priority": 150 } ] }' >"$tmp/range.json"
+expect range '/classes/0/priority: value 150 is out of range'
+cat >"$tmp/overlap.json" <<'J'
+{ "classes": [ { "name": "a", "match": [ { "comm_prefix": "a" } ], "cpus": "0", "cpus_exclusive": true },
+               { "name": "b", "match": [ { "comm_prefix": "b" } ], "cpus": "0", "cpus_exclusive": true },
+               { "name": "c", "match": [ { "default": true } ] } ] }
+J
+expect overlap '/classes/1/cpus.*exclusive'
+mkdir "$tmp/dir.json"; expect dir "Is a directory"
+echo '{}' >"$tmp/unreadable.json"; chmod 000 "$tmp/unreadable.json"
 if [[ $(id -u) -ne 0 ]]; then
-    echo '{}' >"$tmp/unreadable.json"; chmod 000 "$tmp/unreadable.json"; expect unreadable "Permission denied"
+    expect unreadable "Permission denied"
+else  # root reads anything; check as nobody
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" --check --config "$tmp/unreadable.json" 2>"$tmp/err"
+    rc=$?
+    if [[ $rc -eq 1 ]] && grep -q "Permission denied" "$tmp/err"; then echo "ok   unreadable: $(head -1 "$tmp/err")"
+    else echo "FAIL unreadable: rc=$rc"; cat "$tmp/err"; fails=$((fails + 1)); fi
+fi
+# Starting the daemon (not --check) on a bad file changes nothing: exit 1,
+# the errors on stderr, and no control socket left behind.
+"$bin" --config "$tmp/typo.json" --socket "$tmp/ctl.sock" >"$tmp/out" 2>"$tmp/err"; rc=$?
+if [[ $rc -eq 1 ]] && grep -q 'did you mean "priority"' "$tmp/err" && [[ ! -e "$tmp/ctl.sock" ]]; then
+    echo "ok   daemon start on a bad file: exit 1, nothing created"
+else
+    echo "FAIL daemon start on a bad file: rc=$rc"; cat "$tmp/err"; fails=$((fails + 1))
 fi
 # Nothing was written next to the inputs.
 [[ $(ls "$tmp" | grep -vc -e '\.json$' -e '^out$' -e '^err$') -eq 0 ]] || { echo "FAIL: stray files"; fails=$((fails+1)); }
