@@ -4,6 +4,15 @@
 # Each spinner reports the CPUs it really ran on (sched_getcpu).
 # timeout: 180
 
+# Baseline for the owner's wake-up below, in the same boot: the kernel's
+# default scheduler, the waker SCHED_FIFO and pinned to CPUs 0-1 (what an
+# operator would do by hand), among the same four CPU spinners.
+bg=
+for i in 1 2 3 4; do schedprobe spin --seconds 20 >/dev/null & bg="$bg $!"; done
+sleep 1
+taskset -c 0-1 schedprobe wake --fifo 80 --loops 500 >/tmp/tw.fifo
+kill $bg 2>/dev/null; wait $bg 2>/dev/null
+
 start_daemon data/exclusive.json || return
 # Named train-* from exec on, so no instant of it runs under another class.
 ln -sf "$(command -v schedprobe)" /tmp/train-x
@@ -31,16 +40,16 @@ on=$(cpus_of /tmp/q.*)
 note "with train quiet, background ran on CPUs: $on"
 check "with train quiet, background borrows CPUs 0-1 (saw: $on)" test "$on" = "0 1 2 3"
 
-# Owner wake-up among borrowers, measured and reported but not asserted:
-# a train thread that sleeps 1 ms needs a CPU back at each wake-up. It is
-# slow today (p50 about 11 ms with 20 ms borrower slices, 7 ms on
-# multi-threaded TCG), although the preemptions are issued; the preemption
-# of lower classes without owned CPUs is fast (see vm.priority). Open
-# problem, recorded in issue 3's notes.
+# Owner wake-up among borrowers: a train thread that sleeps 1 ms needs a
+# CPU back at each wake-up, from background spinners with 20 ms slices.
 bg=
 for i in 1 2 3 4; do schedprobe spin --seconds 20 >/dev/null & bg="$bg $!"; done
 sleep 1
 schedprobe wake --comm train-w --loops 500 >/tmp/tw
 kill $bg 2>/dev/null
-note "train wake-ups among borrowers (reported, not asserted): $(cat /tmp/tw)"
-metric train_reclaim_p50_us "$(sed -n 's/.*p50_us=\([0-9]*\).*/\1/p' /tmp/tw)"
+note "train wake-ups among borrowers: $(cat /tmp/tw)"
+note "SCHED_FIFO baseline, default scheduler: $(cat /tmp/tw.fifo)"
+p50() { sed -n 's/.*p50_us=\([0-9]*\).*/\1/p' "$1"; }
+p99() { sed -n 's/.*p99_us=\([0-9]*\).*/\1/p' "$1"; }
+metric train_reclaim_p50_us "$(p50 /tmp/tw)"; metric train_reclaim_p99_us "$(p99 /tmp/tw)"
+metric fifo_pinned_p50_us "$(p50 /tmp/tw.fifo)"; metric fifo_pinned_p99_us "$(p99 /tmp/tw.fifo)"
