@@ -53,3 +53,7 @@ p50() { sed -n 's/.*p50_us=\([0-9]*\).*/\1/p' "$1"; }
 p99() { sed -n 's/.*p99_us=\([0-9]*\).*/\1/p' "$1"; }
 metric train_reclaim_p50_us "$(p50 /tmp/tw)"; metric train_reclaim_p99_us "$(p99 /tmp/tw)"
 metric fifo_pinned_p50_us "$(p50 /tmp/tw.fifo)"; metric fifo_pinned_p99_us "$(p99 /tmp/tw.fifo)"
+# Under single-threaded TCG with every vCPU busy, a timer wake-up waits for
+# the emulator's round-robin turn (~11 ms): that floor shows in both runs.
+own=$(p50 /tmp/tw); fifo=$(p50 /tmp/tw.fifo); limit=$((fifo * 3 / 2 + 1000))
+check "owner's wake-up p50 ${own}us <= 1.5 x pinned SCHED_FIFO p50 ${fifo}us + 1 ms" test "${own:-999999999}" -le "$limit"

@@ -13,12 +13,28 @@
 # timeout: 200
 
 start_daemon data/starvation.json || return
+# Stall monitors: a SCHED_FIFO thread per vCPU (above sched_ext) that sleeps
+# 10 ms in a loop. Its longest oversleep is how long that vCPU ran nothing
+# at all: time the emulator or the host took, which no guest scheduler can
+# give back.
+mons=
+for c in $(seq 0 $(($(nproc) - 1))); do
+    taskset -c "$c" schedprobe wake --fifo 99 --period-us 10000 --loops 3200 >/tmp/mon.$c & mons="$mons $!"
+done
 hogs=
 for i in $(seq "$(nproc)"); do schedprobe spin --comm hog-hi --seconds 32 >/tmp/hi.$i & hogs="$hogs $!"; done
 sleep 1
 schedprobe spin --comm starve-lo --seconds 30 --gap-us 1000 >/tmp/lo
 wait $hogs
+wait $mons
 note "low: $(cat /tmp/lo)"
+stall=0
+for f in /tmp/mon.*; do
+    note "stall monitor ${f#/tmp/mon.}: $(cat "$f")"
+    m=$(sed -n 's/.*max_us=\([0-9]*\).*/\1/p' "$f")
+    [ "${m:-0}" -gt "$stall" ] && stall=$m
+done
+metric vcpu_stall_max_us "$stall"
 gap=$(sed -n 's/.*max_gap_us=\([0-9]*\).*/\1/p' /tmp/lo)
 metric low_max_gap_us "$gap"
 llm-schedctl stats | sed 's/^/note: /'
