@@ -823,9 +823,15 @@ void BPF_STRUCT_OPS(llm_running, struct task_struct *p)
 		return;
 	tctx->started_at = now;
 	st = stats_of(tctx->class_id);
-	if (st && tctx->enqueued_at && now > tctx->enqueued_at) {
-		st->lat_hist[llm_lat_bucket(now - tctx->enqueued_at) & (LLM_LAT_BUCKETS - 1)]++;
-		st->wait_ns += now - tctx->enqueued_at;
+	if (tctx->enqueued_at && now > tctx->enqueued_at) {
+		u64 wait = now - tctx->enqueued_at;
+
+		if (wait > tctx->max_wait_ns)
+			tctx->max_wait_ns = wait;
+		if (st) {
+			st->lat_hist[llm_lat_bucket(wait) & (LLM_LAT_BUCKETS - 1)]++;
+			st->wait_ns += wait;
+		}
 	}
 	tctx->enqueued_at = 0;
 	cs = cstate_of(tctx->class_id);

@@ -158,13 +158,15 @@ int cmd_task(int tid, bool json)
     const char* phase = llm_phase_name(static_cast<llm_phase>(t->phase));
     if (json) {
         std::printf("{\"tid\": %d, \"class\": \"%s\", \"class_id\": %u, \"phase\": \"%s\", \"ewma_ns\": %llu, "
-                    "\"slice_ns\": %llu, \"bursts\": %llu}\n",
+                    "\"slice_ns\": %llu, \"bursts\": %llu, \"max_wait_ns\": %llu}\n",
                     tid, cls, t->class_id, phase ? phase : "?", static_cast<unsigned long long>(t->ewma_ns),
-                    static_cast<unsigned long long>(t->slice_ns), static_cast<unsigned long long>(t->bursts));
+                    static_cast<unsigned long long>(t->slice_ns), static_cast<unsigned long long>(t->bursts),
+                    static_cast<unsigned long long>(t->max_wait_ns));
     } else {
-        std::printf("thread %d: class %s, phase %s, burst ewma %s over %llu bursts, slice %s\n", tid, cls,
-                    phase ? phase : "?", sched::human_ns(t->ewma_ns).c_str(),
-                    static_cast<unsigned long long>(t->bursts), sched::human_ns(t->slice_ns).c_str());
+        std::printf("thread %d: class %s, phase %s, burst ewma %s over %llu bursts, slice %s, longest wait %s\n",
+                    tid, cls, phase ? phase : "?", sched::human_ns(t->ewma_ns).c_str(),
+                    static_cast<unsigned long long>(t->bursts), sched::human_ns(t->slice_ns).c_str(),
+                    sched::human_ns(t->max_wait_ns).c_str());
     }
     return 0;
 }

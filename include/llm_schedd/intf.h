@@ -157,6 +157,7 @@ struct llm_task_ctx {
 	__u64 vtime;
 	__u64 fifo_key;       /* arrival stamp for fifo order */
 	__u64 bursts;         /* number of samples in ewma_ns */
+	__u64 max_wait_ns;    /* longest runnable->running wait seen */
 };
 
 /* Exit information copied out of ops.exit for the daemon to log. */

@@ -1,10 +1,14 @@
 # A low-class spinner under 100% high-priority load (one high-class spinner
 # per vCPU) keeps running; 30 s, no ejection.
 #
-# Asserted: its longest wait stays under 2 x starvation_ms (400 ms). Without
-# the guard it waited 5.3 s. Issue 3's tighter target, starvation_ms + 20 ms,
-# is reported as a metric: typical runs give 136-156 ms, but 2 of 8 runs had
-# an outlier (224 ms, 332 ms), not yet explained (emulator or guard).
+# Asserted: the longest runnable->running wait the scheduler gave the low
+# task stays within starvation_ms (200 ms; the guard rescues at 100-150 ms),
+# and the longest gap the task itself saw in its own progress stays under
+# 2 x starvation_ms. Without the guard it waited 5.3 s. The two differ
+# because a rescued task runs for one 3 ms slice, and a vCPU stall of a few
+# ms (see the monitors) can eat that slice whole: a bpf_printk trace showed
+# rescues every ~115 ms, one of them "running" 6.5 ms with no user-space
+# progress, so the task saw a 228 ms gap. Gaps over 220 ms are reported.
 #
 # 2 vCPUs, the host's core count: with 4 vCPUs on 2 host cores the host
 # deschedules whole vCPU threads, and gaps of 500-660 ms appeared that no
@@ -24,7 +28,11 @@ done
 hogs=
 for i in $(seq "$(nproc)"); do schedprobe spin --comm hog-hi --seconds 32 >/tmp/hi.$i & hogs="$hogs $!"; done
 sleep 1
-schedprobe spin --comm starve-lo --seconds 30 --gap-us 1000 >/tmp/lo
+schedprobe spin --comm starve-lo --seconds 30 --gap-us 1000 >/tmp/lo &
+lo=$!
+sleep 27
+llm-schedctl task "$lo" --json >/tmp/lo.task
+wait $lo
 wait $hogs
 wait $mons
 note "low: $(cat /tmp/lo)"
@@ -38,8 +46,21 @@ metric vcpu_stall_max_us "$stall"
 gap=$(sed -n 's/.*max_gap_us=\([0-9]*\).*/\1/p' /tmp/lo)
 metric low_max_gap_us "$gap"
 llm-schedctl stats | sed 's/^/note: /'
+# The scheduler's own view of the low class's waits (log2 ns buckets 26..28:
+# 67-134 ms, 134-268 ms, 268-537 ms).
+hist=$(llm-schedctl stats --json | tr -d ' \n' | sed 's/.*"name":"background"//' |
+    sed -n 's/.*"wait_hist_log2_ns":\[\([0-9,]*\)\].*/\1/p')
+note "background waits seen by the scheduler, log2 ns buckets 0-31: $hist"
+metric low_waits_134_268ms "$(echo "$hist" | cut -d, -f28)"
+metric low_waits_268_537ms "$(echo "$hist" | cut -d, -f29)"
 metric low_max_gap_within_220ms "$([ "${gap:-9999999}" -le 220000 ] && echo yes || echo no)"
-check "low class waited less than 2 x starvation_ms (longest ${gap}us < 400 ms)" test "${gap:-9999999}" -lt 400000
+note "low task as the scheduler saw it: $(cat /tmp/lo.task)"
+wait_ms=$(sed -n 's/.*"max_wait_ns": \([0-9]*\).*/\1/p' /tmp/lo.task)
+wait_ms=$(( ${wait_ms:-999999999999} / 1000000 ))
+metric low_sched_max_wait_ms "$wait_ms"
+check "the scheduler never kept the low task waiting past starvation_ms (longest ${wait_ms} ms <= 200)" \
+    test "$wait_ms" -le 200
+check "low class saw no gap over 2 x starvation_ms (longest ${gap}us < 400 ms)" test "${gap:-9999999}" -lt 400000
 rescues=$(class_stat background starvation_rescues)
 check "the starvation guard did the rescuing ($rescues rescues)" test "${rescues:-0}" -gt 0
 check "still llm_sched after 30 s at 100% high-priority load" test "$(scx_ops)" = llm_sched

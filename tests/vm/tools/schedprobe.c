@@ -76,8 +76,8 @@ static int spin(double seconds, long gap_us)
 	uint64_t end = now_ns() + (uint64_t)(seconds * 1e9), last = now_ns(), max_gap = 0, gaps = 0,
 		 progress = 0;
 	static unsigned char ran_on[1024];
-	char cpus[4096] = "";
-	size_t len = 0;
+	char cpus[4096] = "", longest[512] = "";
+	size_t len = 0, llen = 0;
 
 	for (;;) {
 		uint64_t t = now_ns(), d = t - last;
@@ -86,6 +86,11 @@ static int spin(double seconds, long gap_us)
 			gaps++;
 			if (d > max_gap)
 				max_gap = d;
+			/* Gaps over 150 ms: when they started (ms, CLOCK_MONOTONIC) and how long. */
+			if (d > 150000000ull && llen + 40 < sizeof(longest))
+				llen += snprintf(longest + llen, sizeof(longest) - llen, "%s%llu+%llu",
+						 llen ? "," : "", (unsigned long long)(last / 1000000),
+						 (unsigned long long)(d / 1000000));
 		}
 		last = t;
 		/* Where it really runs (/proc's CPU field is a queued task's runqueue). */
@@ -102,8 +107,8 @@ static int spin(double seconds, long gap_us)
 	for (int c = 0; c < 1024 && len + 8 < sizeof(cpus); c++)
 		if (ran_on[c])
 			len += snprintf(cpus + len, sizeof(cpus) - len, "%s%d", len ? "," : "", c);
-	printf("spin max_gap_us=%.0f gaps=%llu progress=%llu cpus=%s\n", max_gap / 1e3, (unsigned long long)gaps,
-	       (unsigned long long)progress, cpus);
+	printf("spin max_gap_us=%.0f gaps=%llu progress=%llu cpus=%s long_gaps_ms=%s\n", max_gap / 1e3,
+	       (unsigned long long)gaps, (unsigned long long)progress, cpus, llen ? longest : "-");
 	return 0;
 }
 
