@@ -88,8 +88,9 @@ int cmd_status(bool json)
     for (const auto& c : (*r)["classes"])
         std::printf(" %s", c.get<std::string>().c_str());
     std::printf("\nscheduler: %s (sched_ext %s%s%s), %llu ejections%s\n",
-                s.value("attached", false) ? "llm_sched attached"
-                : !s.value("wanted", true) ? "off by policy"
+                s.value("attached", false)   ? "llm_sched attached"
+                : !s.value("wanted", true)    ? "off by policy"
+                : !s.value("available", true) ? "UNAVAILABLE (no sched_ext in this kernel; memory policy only)"
                 : s.value("gave_up", false) ? "GIVEN UP after repeated ejections"
                                             : "NOT attached",
                 s.value("sched_ext_state", "?").c_str(), s.value("sched_ext_ops", "").empty() ? "" : ", ops ",
@@ -103,7 +104,11 @@ int cmd_status(bool json)
     }
     std::printf("metrics: %s; reload on file change: %s\n", r->value("metrics", "off").c_str(),
                 r->value("watching_config", false) ? "on" : "off");
-    bool healthy = s.value("attached", false) || !s.value("wanted", true);
+    for (const auto& k : (*r)["memory"])
+        std::printf("memory: %s = %s (wanted %s, was %s)%s%s\n", k.value("name", "?").c_str(),
+                    k.value("now", "?").c_str(), k.value("wanted", "?").c_str(), k.value("original", "?").c_str(),
+                    k.value("ok", false) ? "" : "  SHORT/REFUSED ", k.value("error", "").c_str());
+    bool healthy = s.value("attached", false) || !s.value("wanted", true) || !s.value("available", true);
     return healthy ? 0 : 1;
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "memory/knob_plan.h"
 #include "policy/units.h"
 
 namespace llm::policy {
@@ -98,6 +99,15 @@ CompiledPolicy compile(const Policy& p, const Machine& m, const CgroupResolver& 
             if (cpu < LLM_MAX_CPUS && t->cpu_owner[cpu] < 0)
                 t->cpu_owner[cpu] = static_cast<int32_t>(i);
     }
+    for (const auto& pool : p.memory.hugetlb) {
+        uint64_t cap = memory::pool_cap_pages(pool.page_kb, m.mem_total_bytes);
+        if (m.mem_total_bytes && pool.pages > cap)
+            out.notes.push_back("hugetlb pool of " + std::to_string(pool.pages) + " x " +
+                                format_size(pool.page_kb * 1024) + " does not fit in " +
+                                format_size(m.mem_total_bytes) + " of RAM: it is capped at " + std::to_string(cap) +
+                                " pages, leaving the system room, and the shortfall is reported" +
+                                (pool.required ? " (required: the policy will be refused)" : ""));
+    }
     // Rules in file order: first match wins.
     uint32_t nr = 0;
     for (uint32_t i = 0; i < p.classes.size(); ++i) {
@@ -189,6 +199,16 @@ std::string CompiledPolicy::describe(const Policy& p) const
         if (k.flags & LLM_CLASS_EXCLUSIVE)
             s += ", exclusive";
         s += "\n";
+    }
+    const auto knobs = memory::plan(p.memory);
+    if (knobs.empty()) {
+        s += "memory: no changes\n";
+    } else {
+        s += "memory (recorded first, restored on stop: " + std::string(p.memory.restore_on_exit ? "yes" : "no") +
+             "):\n";
+        for (const auto& k : knobs)
+            s += "  " + k.name + " = " + (k.wanted.empty() ? k.value : k.wanted) + (k.required ? " (required)" : "") +
+                 "  [" + k.path + "]\n";
     }
     s += "match rules (first match wins):\n";
     for (uint32_t n = 0; n < t.nr_rules; ++n) {

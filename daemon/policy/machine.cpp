@@ -1,7 +1,10 @@
 #include "policy/machine.h"
 
+#include <dirent.h>
+
 #include <fstream>
 #include <sstream>
+#include <cstdio>
 #include <string>
 
 #include "policy/units.h"
@@ -29,6 +32,17 @@ Machine Machine::probe()
     m.online_cpus = read_cpu_file("/sys/devices/system/cpu/online");
     if (m.online_cpus.empty())
         m.online_cpus = {0};
+    if (DIR* d = opendir("/sys/kernel/mm/hugepages")) {
+        m.hugepage_kb.clear();
+        while (dirent* e = readdir(d)) {
+            unsigned long long kb = 0;
+            if (std::sscanf(e->d_name, "hugepages-%llukB", &kb) == 1)
+                m.hugepage_kb.insert(kb);
+        }
+        closedir(d);
+    }
+    if (auto nodes = read_cpu_file("/sys/devices/system/node/online"); !nodes.empty())
+        m.numa_nodes = nodes;
     std::ifstream mi("/proc/meminfo");
     std::string key;
     uint64_t kb = 0;

@@ -11,8 +11,10 @@ struct Machine {
     unsigned nr_possible_cpus = 1;
     std::set<unsigned> online_cpus{0};
     uint64_t mem_total_bytes = 0;
+    std::set<uint64_t> hugepage_kb{2048};  // sizes under /sys/kernel/mm/hugepages
+    std::set<unsigned> numa_nodes{0};      // online nodes
 
-    // Reads /sys/devices/system/cpu and /proc/meminfo.
+    // Reads /sys/devices/system/{cpu,node}, /sys/kernel/mm/hugepages and /proc/meminfo.
     static Machine probe();
 };
 

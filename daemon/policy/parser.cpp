@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "memory/knob_plan.h"
 #include "policy/units.h"
 
 namespace llm::policy {
@@ -331,6 +332,83 @@ void parse_daemon(const json& v, const std::string& path, DaemonSpec& s, Diagnos
     }
 }
 
+void parse_memory(const json& v, const std::string& path, MemorySpec& m, Diagnostics& d)
+{
+    if (!expect_object(v, path, d))
+        return;
+    ObjectReader r(v, path, d, {"restore_on_exit", "sysctl", "thp", "lru_gen", "hugetlb"});
+    if (auto b = r.boolean("restore_on_exit"))
+        m.restore_on_exit = *b;
+    if (const json* sc = r.get("sysctl"); sc && expect_object(*sc, r.at("sysctl"), d)) {
+        ObjectReader sr(*sc, r.at("sysctl"), d, memory::sysctl_names());
+        for (const auto& name : memory::sysctl_names()) {
+            auto range = memory::sysctl_range(name);
+            if (auto n = sr.integer(name, range->lo, range->hi))
+                m.sysctl[name] = *n;
+        }
+    }
+    if (const json* t = r.get("thp"); t && expect_object(*t, r.at("thp"), d)) {
+        ObjectReader tr(*t, r.at("thp"), d, {"enabled", "defrag", "shmem_enabled", "khugepaged"});
+        for (const char* key : {"enabled", "defrag", "shmem_enabled"})
+            if (auto c = tr.choice(key, *memory::thp_choices(key)))
+                m.thp[key] = *c;
+        if (const json* k = tr.get("khugepaged"); k && expect_object(*k, tr.at("khugepaged"), d)) {
+            std::vector<std::string> names;
+            for (const auto& key : memory::thp_keys())
+                if (key.rfind("khugepaged/", 0) == 0)
+                    names.push_back(key.substr(11));
+            ObjectReader kr(*k, tr.at("khugepaged"), d, names);
+            for (const auto& name : names) {
+                auto range = memory::thp_number_range("khugepaged/" + name);
+                if (auto n = kr.integer(name, range->lo, range->hi))
+                    m.thp["khugepaged/" + name] = std::to_string(*n);
+            }
+        }
+    }
+    if (const json* l = r.get("lru_gen"); l && expect_object(*l, r.at("lru_gen"), d)) {
+        ObjectReader lr(*l, r.at("lru_gen"), d, {"enabled", "min_ttl_ms"});
+        m.lru_gen_enabled = lr.boolean("enabled");
+        if (auto ns = lr.duration("min_ttl_ms", 1'000'000, "ms", 0, 3'600'000'000'000))
+            m.lru_gen_min_ttl_ms = *ns / 1'000'000;
+    }
+    if (const json* h = r.get("hugetlb")) {
+        if (!h->is_array()) {
+            d.error(r.at("hugetlb"), "expected an array of pools",
+                    "write e.g. [ { \"page_size\": \"2M\", \"pages\": 512 } ]");
+            return;
+        }
+        std::set<std::pair<uint64_t, int64_t>> seen;
+        for (size_t i = 0; i < h->size(); ++i) {
+            auto p = r.at("hugetlb") + "/" + std::to_string(i);
+            if (!expect_object((*h)[i], p, d))
+                continue;
+            ObjectReader pr((*h)[i], p, d, {"page_size", "pages", "node", "required"});
+            HugetlbPool pool;
+            if (auto sz = pr.string("page_size")) {
+                auto bytes = parse_size(*sz);
+                if (!bytes || (*bytes != 2ULL << 20 && *bytes != 1ULL << 30))
+                    d.error(pr.at("page_size"), "\"" + *sz + "\" is not a huge page size",
+                            "use \"2M\" or \"1G\" (x86-64)");
+                else
+                    pool.page_kb = *bytes / 1024;
+            } else {
+                d.error(pr.at("page_size"), "a pool needs a page_size", "add \"page_size\": \"2M\"");
+            }
+            if (auto n = pr.integer("pages", 0, 1ULL << 32))
+                pool.pages = *n;
+            else if (!pr.get("pages"))
+                d.error(pr.at("pages"), "a pool needs a number of pages", "add \"pages\": 512");
+            if (auto n = pr.integer("node", 0, 1023))
+                pool.node = static_cast<unsigned>(*n);
+            if (auto b = pr.boolean("required"))
+                pool.required = *b;
+            if (!seen.emplace(pool.page_kb, pool.node ? static_cast<int64_t>(*pool.node) : -1).second)
+                d.error(p, "a second pool for the same page size and node", "merge the two entries");
+            m.hugetlb.push_back(pool);
+        }
+    }
+}
+
 void parse_slice(const json& v, const std::string& path, SliceSpec& s, uint64_t default_slice, Diagnostics& d)
 {
     s.fixed_ns = default_slice;
@@ -464,9 +542,11 @@ std::optional<Policy> parse_policy(const std::string& json_text, Diagnostics& d)
     if (!expect_object(doc, "", d))
         return std::nullopt;
     {
-        ObjectReader r(doc, "", d, {"$schema", "daemon", "scheduler", "classes"});
+        ObjectReader r(doc, "", d, {"$schema", "daemon", "scheduler", "memory", "classes"});
         if (const json* s = r.get("daemon"))
             parse_daemon(*s, "/daemon", p.daemon, d);
+        if (const json* s = r.get("memory"))
+            parse_memory(*s, "/memory", p.memory, d);
         if (const json* s = r.get("scheduler"))
             parse_scheduler(*s, "/scheduler", p.scheduler, d);
         const json* cl = r.get("classes");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -69,8 +70,34 @@ struct DaemonSpec {
     std::optional<Endpoint> metrics_listen;     // loopback HTTP /metrics; off if unset
 };
 
+// A hugetlb pool: `pages` huge pages of `page_kb`, on one NUMA node or
+// system-wide.
+struct HugetlbPool {
+    uint64_t page_kb = 2048;
+    std::optional<unsigned> node;
+    uint64_t pages = 0;
+    bool required = false;  // a shortfall refuses the policy instead of being reported
+};
+
+// Host memory settings. Each is recorded before the daemon first changes
+// it and restored on stop (restore_on_exit).
+struct MemorySpec {
+    bool restore_on_exit = true;
+    std::map<std::string, uint64_t> sysctl;     // allowlisted: "vm.swappiness" -> 10
+    std::map<std::string, std::string> thp;     // "enabled" -> "madvise", "khugepaged/defrag" -> "1"
+    std::optional<bool> lru_gen_enabled;
+    std::optional<uint64_t> lru_gen_min_ttl_ms;
+    std::vector<HugetlbPool> hugetlb;
+
+    [[nodiscard]] bool empty() const
+    {
+        return sysctl.empty() && thp.empty() && !lru_gen_enabled && !lru_gen_min_ttl_ms && hugetlb.empty();
+    }
+};
+
 struct Policy {
     DaemonSpec daemon;
+    MemorySpec memory;
     SchedulerSpec scheduler;
     std::vector<ClassSpec> classes;
 

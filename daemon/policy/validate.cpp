@@ -86,6 +86,20 @@ bool validate(const Policy& p, const Machine& m, Diagnostics& d)
                 "end the list with { \"name\": \"background\", \"match\": [ { \"default\": true } ] }");
     if (nr_rules > 64)
         d.error("/classes", "too many match rules (" + std::to_string(nr_rules) + ")", "use at most 64 rules in all");
+    for (size_t i = 0; i < p.memory.hugetlb.size(); ++i) {
+        const auto& pool = p.memory.hugetlb[i];
+        auto path = "/memory/hugetlb/" + std::to_string(i);
+        if (!m.hugepage_kb.count(pool.page_kb)) {
+            std::string have;
+            for (auto kb : m.hugepage_kb)
+                have += (have.empty() ? "" : ", ") + format_size(kb * 1024);
+            d.error(path + "/page_size", "this machine has no " + format_size(pool.page_kb * 1024) + " huge pages",
+                    "sizes here: " + (have.empty() ? std::string("none (no hugetlb support)") : have));
+        }
+        if (pool.node && !m.numa_nodes.count(*pool.node))
+            d.error(path + "/node", "NUMA node " + std::to_string(*pool.node) + " does not exist or is offline",
+                    "online nodes here are " + format_cpu_list(m.numa_nodes) + "; leave node out for a system-wide pool");
+    }
     if (m.nr_possible_cpus > 256)
         d.error("/", "this machine has " + std::to_string(m.nr_possible_cpus) + " possible CPUs",
                 "llm_sched supports up to 256 CPUs");

@@ -47,7 +47,35 @@ bool same_endpoint(const std::optional<policy::Endpoint>& a, const std::optional
 
 }  // namespace
 
-Daemon::Daemon(Options opt) : opt_(std::move(opt)), machine_(policy::Machine::probe()) {}
+Daemon::Daemon(Options opt) : opt_(std::move(opt)), machine_(policy::Machine::probe()), knobs_(opt_.state_dir) {}
+
+// Makes the memory knobs match spec (a diff against what is applied now).
+std::optional<std::string> Daemon::apply_memory(const policy::MemorySpec& spec, const char* when)
+{
+    auto rep = knobs_.apply(memory::plan(spec, machine_.mem_total_bytes));
+    for (const auto& r : rep.restored)
+        spdlog::info("memory ({}): restored {}, which the policy no longer sets", when, r);
+    for (const auto& k : rep.knobs) {
+        if (k.ok)
+            spdlog::info("memory ({}): {} = {} (was {})", when, k.name, k.got, k.original);
+        else
+            spdlog::warn("memory ({}): {} wanted {}, the kernel has {}{}{}", when, k.name, k.wanted, k.got,
+                         k.error.empty() ? "" : ": ", k.error);
+    }
+    memory_report_ = rep.knobs;
+    return rep.fatal;
+}
+
+void Daemon::restore_memory()
+{
+    size_t n = knobs_.originals().size();
+    auto failed = knobs_.restore_all();
+    for (const auto& f : failed)
+        spdlog::error("memory: restore failed: {}", f);
+    if (n)
+        spdlog::info("memory: restored {} of {} original values", n - failed.size(), n);
+    memory_report_.clear();
+}
 
 std::optional<std::string> Daemon::start_scheduler()
 {
@@ -182,6 +210,12 @@ ReloadResult Daemon::reload(const std::string& why, uint64_t received_ns)
             sched_->push(*live_->compiled.table);  // back to the previous generation
         return refuse(*err);
     }
+    if (auto err = apply_memory(next->policy.memory, "reload")) {
+        if (sched_)
+            sched_->push(*live_->compiled.table);
+        apply_memory(live_->policy.memory, "rollback");
+        return refuse("memory: " + *err);
+    }
     res.applied_ns = mono_ns();
     const auto& old_s = live_->policy.scheduler;
     const auto& new_s = next->policy.scheduler;
@@ -199,7 +233,7 @@ ReloadResult Daemon::reload(const std::string& why, uint64_t received_ns)
         sched_.reset();
         reattach_at_.reset();
         spdlog::info("scheduler detached: the policy disables it");
-    } else if (new_s.enabled && !sched_ && (gave_up_ || !reattach_at_)) {
+    } else if (new_s.enabled && !sched_ && !no_sched_ext_ && (gave_up_ || !reattach_at_)) {
         gave_up_ = false;
         reattaches_.clear();
         reattach_at_ = Clock::now();
@@ -263,6 +297,7 @@ nlohmann::json Daemon::status_json() const
     j["uptime_s"] = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_).count();
     j["reloads"] = {{"ok", reloads_ok_}, {"refused", reloads_refused_}};
     j["scheduler"] = {{"wanted", live_->policy.scheduler.enabled},
+                      {"available", !no_sched_ext_},
                       {"attached", sched_ != nullptr},
                       {"sched_ext_state", st.available ? st.state : "absent"},
                       {"sched_ext_ops", st.ops},
@@ -280,6 +315,15 @@ nlohmann::json Daemon::status_json() const
                                   std::to_string(metrics_->endpoint().port) + "/metrics"
                             : "off";
     j["watching_config"] = watch_.has_value();
+    j["memory"] = nlohmann::json::array();
+    for (const auto& k : memory_report_)
+        j["memory"].push_back({{"name", k.name},
+                               {"path", k.path},
+                               {"wanted", k.wanted},
+                               {"now", k.got},
+                               {"original", k.original},
+                               {"ok", k.ok},
+                               {"error", k.error}});
     return j;
 }
 
@@ -357,7 +401,8 @@ void Daemon::log_stats() const
 
 void Daemon::notify_status() const
 {
-    std::string sched_state = sched_                     ? "llm_sched attached"
+    std::string sched_state = no_sched_ext_              ? "scheduler unavailable (no sched_ext); memory policy only"
+                              : sched_                   ? "llm_sched attached"
                               : gave_up_                 ? "llm_sched given up after repeated ejections"
                               : reattach_at_             ? "llm_sched ejected, re-attach pending"
                               : live_->policy.scheduler.enabled ? "llm_sched not attached"
@@ -401,10 +446,15 @@ int Daemon::run()
 
     auto status = sched::read_sched_ext_status();
     if (live_->policy.scheduler.enabled) {
-        if (!status.available) {
+        if (!status.available && live_->policy.memory.empty()) {
             spdlog::error("this kernel has no sched_ext (/sys/kernel/sched_ext is missing; it needs "
                           "CONFIG_SCHED_CLASS_EXT=y, Linux 6.12+): cannot run llm_sched");
             return 1;
+        }
+        if (!status.available) {
+            spdlog::warn("this kernel has no sched_ext (CONFIG_SCHED_CLASS_EXT, Linux 6.12+): the scheduler is "
+                         "unavailable; applying the memory policy only");
+            no_sched_ext_ = true;
         }
         if (status.state == "enabled" || status.state == "enabling") {
             spdlog::error("another sched_ext scheduler (\"{}\") is running; stop it first", status.ops);
@@ -425,6 +475,20 @@ int Daemon::run()
         return 1;
     }
 
+    size_t adopted = 0;
+    if (auto e = knobs_.adopt(&adopted)) {
+        spdlog::error("{}", *e);
+        return 1;
+    }
+    if (adopted)
+        spdlog::warn("memory: adopted {} original values saved by a previous llm-schedd (it did not stop cleanly)",
+                     adopted);
+    if (auto e = apply_memory(live_->policy.memory, "start")) {
+        spdlog::error("memory: {}; restoring what was changed", *e);
+        restore_memory();
+        return 1;
+    }
+
     sigset_t mask;
     sigemptyset(&mask);
     for (int s : {SIGTERM, SIGINT, SIGHUP})
@@ -436,9 +500,10 @@ int Daemon::run()
         return 1;
     }
 
-    if (live_->policy.scheduler.enabled) {
+    if (live_->policy.scheduler.enabled && !no_sched_ext_) {
         if (auto e = start_scheduler()) {
             spdlog::error("{}", *e);
+            restore_memory();
             return 1;
         }
     } else {
@@ -512,6 +577,10 @@ int Daemon::run()
         sched_.reset();
         spdlog::info("scheduler detached: sched_ext state {}", sched::read_sched_ext_status().state);
     }
+    if (live_->policy.memory.restore_on_exit)
+        restore_memory();
+    else if (!knobs_.originals().empty())
+        spdlog::info("memory: restore_on_exit is off; the originals stay saved in {}", opt_.state_dir);
     control_.reset();
     return 0;
 }

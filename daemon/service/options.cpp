@@ -6,6 +6,7 @@ namespace llm::service {
 
 const char* const kUsage =
     "usage: llm-schedd --config FILE [--check] [--log-level LEVEL] [--stats-interval SEC] [--socket PATH]\n"
+    "                  [--state-dir DIR]\n"
     "       llm-schedd --example | --version | --help\n"
     "\n"
     "  --config FILE          the JSON policy (see configs/ and `--example`)\n"
@@ -14,6 +15,7 @@ const char* const kUsage =
     "  --log-level LEVEL      trace, debug, info, warn, error (default info)\n"
     "  --stats-interval SEC   log per-class scheduler stats every SEC seconds\n"
     "  --socket PATH          control socket (default /run/llm-schedd/control.sock)\n"
+    "  --state-dir DIR        where original values are saved (default /run/llm-schedd/state)\n"
     "  --version              print the version\n";
 
 std::optional<Options> parse_options(const std::vector<std::string>& args, std::string* error)
@@ -63,6 +65,11 @@ std::optional<Options> parse_options(const std::vector<std::string>& args, std::
             if (!v || v->empty() || v->front() != '/')
                 return fail("--socket needs an absolute path");
             o.socket = *v;
+        } else if (name == "--state-dir") {
+            auto v = value(name);
+            if (!v || v->empty() || v->front() != '/')
+                return fail("--state-dir needs an absolute path");
+            o.state_dir = *v;
         } else if (name == "--stats-interval") {
             auto v = value(name);
             double s = -1;

@@ -15,6 +15,7 @@ struct Options {
     bool help = false;
     std::string log_level = "info";
     std::string socket = "/run/llm-schedd/control.sock";
+    std::string state_dir = "/run/llm-schedd/state";  // originals of changed settings
     double stats_interval_s = 0;  // 0: no periodic stats in the log
 };
 

@@ -1,0 +1,175 @@
+#include "memory/knob_plan.h"
+
+#include <algorithm>
+#include <map>
+
+namespace llm::memory {
+namespace {
+
+const std::map<std::string, std::pair<std::string, NumberRange>>& sysctls()
+{
+    static const std::map<std::string, std::pair<std::string, NumberRange>> m = {
+        {"vm.swappiness", {"/proc/sys/vm/swappiness", {0, 200}}},
+        {"vm.overcommit_memory", {"/proc/sys/vm/overcommit_memory", {0, 2}}},
+        {"vm.min_free_kbytes", {"/proc/sys/vm/min_free_kbytes", {128, 67'108'864}}},
+        {"vm.watermark_scale_factor", {"/proc/sys/vm/watermark_scale_factor", {1, 3000}}},
+        {"vm.zone_reclaim_mode", {"/proc/sys/vm/zone_reclaim_mode", {0, 7}}},
+        {"kernel.numa_balancing", {"/proc/sys/kernel/numa_balancing", {0, 3}}},
+    };
+    return m;
+}
+
+const std::map<std::string, std::vector<std::string>>& thp_choice_map()
+{
+    static const std::map<std::string, std::vector<std::string>> m = {
+        {"enabled", {"always", "madvise", "never"}},
+        {"defrag", {"always", "defer", "defer+madvise", "madvise", "never"}},
+        {"shmem_enabled", {"always", "within_size", "advise", "never", "deny", "force"}},
+    };
+    return m;
+}
+
+const std::map<std::string, NumberRange>& thp_number_map()
+{
+    static const std::map<std::string, NumberRange> m = {
+        {"khugepaged/defrag", {0, 1}},
+        {"khugepaged/pages_to_scan", {1, 4'194'304}},
+        {"khugepaged/scan_sleep_millisecs", {0, 3'600'000}},
+        {"khugepaged/alloc_sleep_millisecs", {0, 3'600'000}},
+        {"khugepaged/max_ptes_none", {0, 511}},
+    };
+    return m;
+}
+
+constexpr const char* kThp = "/sys/kernel/mm/transparent_hugepage/";
+
+std::string trim(const std::string& s)
+{
+    auto b = s.find_first_not_of(" \t\n");
+    auto e = s.find_last_not_of(" \t\n");
+    return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+std::optional<NumberRange> sysctl_range(const std::string& name)
+{
+    auto it = sysctls().find(name);
+    if (it == sysctls().end())
+        return std::nullopt;
+    return it->second.second;
+}
+
+const std::vector<std::string>& sysctl_names()
+{
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> v;
+        for (const auto& [k, _] : sysctls())
+            v.push_back(k);
+        return v;
+    }();
+    return names;
+}
+
+std::optional<std::vector<std::string>> thp_choices(const std::string& key)
+{
+    auto it = thp_choice_map().find(key);
+    if (it == thp_choice_map().end())
+        return std::nullopt;
+    return it->second;
+}
+
+std::optional<NumberRange> thp_number_range(const std::string& key)
+{
+    auto it = thp_number_map().find(key);
+    if (it == thp_number_map().end())
+        return std::nullopt;
+    return it->second;
+}
+
+const std::vector<std::string>& thp_keys()
+{
+    static const std::vector<std::string> keys = [] {
+        std::vector<std::string> v;
+        for (const auto& [k, _] : thp_choice_map())
+            v.push_back(k);
+        for (const auto& [k, _] : thp_number_map())
+            v.push_back(k);
+        return v;
+    }();
+    return keys;
+}
+
+uint64_t pool_cap_pages(uint64_t page_kb, uint64_t mem_total_bytes)
+{
+    uint64_t headroom = std::max<uint64_t>(mem_total_bytes / 8, 256ULL << 20);
+    return mem_total_bytes > headroom ? (mem_total_bytes - headroom) / (page_kb * 1024) : 0;
+}
+
+std::vector<Knob> plan(const policy::MemorySpec& spec, uint64_t mem_total_bytes)
+{
+    std::vector<Knob> out;
+    for (const auto& [key, value] : spec.thp) {
+        bool choice = thp_choice_map().count(key) > 0;
+        if (choice || thp_number_map().count(key))
+            out.push_back({"thp." + key, kThp + key, value, choice ? Format::Choice : Format::Number, false, ""});
+    }
+    if (spec.lru_gen_enabled)
+        out.push_back({"lru_gen.enabled", "/sys/kernel/mm/lru_gen/enabled", *spec.lru_gen_enabled ? "y" : "n",
+                       Format::LruGen, false, ""});
+    if (spec.lru_gen_min_ttl_ms)
+        out.push_back({"lru_gen.min_ttl_ms", "/sys/kernel/mm/lru_gen/min_ttl_ms",
+                       std::to_string(*spec.lru_gen_min_ttl_ms), Format::Number, false, ""});
+    for (const auto& pool : spec.hugetlb) {
+        auto size = "hugepages-" + std::to_string(pool.page_kb) + "kB";
+        Knob k;
+        k.format = Format::Pool;
+        k.required = pool.required;
+        k.wanted = std::to_string(pool.pages);
+        k.value = std::to_string(
+            mem_total_bytes ? std::min(pool.pages, pool_cap_pages(pool.page_kb, mem_total_bytes)) : pool.pages);
+        if (pool.node) {
+            k.name = "hugetlb." + std::to_string(pool.page_kb) + "kB.node" + std::to_string(*pool.node);
+            k.path = "/sys/devices/system/node/node" + std::to_string(*pool.node) + "/hugepages/" + size +
+                     "/nr_hugepages";
+        } else {
+            k.name = "hugetlb." + std::to_string(pool.page_kb) + "kB";
+            k.path = "/sys/kernel/mm/hugepages/" + size + "/nr_hugepages";
+        }
+        out.push_back(std::move(k));
+    }
+    // Sysctls last: changing THP makes the kernel raise vm.min_free_kbytes
+    // to its recommended value, which would undo an earlier write.
+    for (const auto& [name, value] : spec.sysctl)
+        if (auto it = sysctls().find(name); it != sysctls().end())
+            out.push_back({name, it->second.first, std::to_string(value), Format::Number, false, ""});
+    return out;
+}
+
+std::string normalize(Format f, const std::string& raw)
+{
+    std::string s = trim(raw);
+    if (f == Format::Choice) {
+        auto open = s.find('['), close = s.find(']');
+        if (open != std::string::npos && close != std::string::npos && close > open)
+            return s.substr(open + 1, close - open - 1);
+    }
+    return s;
+}
+
+bool satisfied(const Knob& k, const std::string& readback)
+{
+    auto v = normalize(k.format, readback);
+    switch (k.format) {
+    case Format::LruGen: {
+        bool on = !v.empty() && v != "0x0000" && v != "0" && v != "n";
+        return on == (k.value == "y");
+    }
+    case Format::Pool:
+        return v == (k.wanted.empty() ? k.value : k.wanted);
+    default:
+        return v == k.value;
+    }
+}
+
+}  // namespace llm::memory

@@ -1,0 +1,58 @@
+// The memory knobs the daemon may touch, and the list of file writes a
+// policy asks for. Pure: paths are computed, not probed.
+//
+// Only the allowlisted sysctls, the THP and MGLRU files and hugetlb pool
+// sizes can be reached from a policy; a key outside the allowlist is a
+// validation error, so no policy string ever becomes an arbitrary path.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/policy.h"
+
+namespace llm::memory {
+
+// How a knob's file reads back.
+enum class Format {
+    Number,    // "60"
+    Choice,    // "always [madvise] never": the bracketed word is the value
+    LruGen,    // "0x0007" (write "y"/"n"); any non-zero mask means enabled
+    Pool,      // nr_hugepages: the kernel may grant fewer than asked
+};
+
+struct Knob {
+    std::string name;   // "vm.swappiness", "thp.enabled", "hugetlb.2048kB.node0"
+    std::string path;   // "/proc/sys/vm/swappiness"
+    std::string value;  // what to write
+    Format format = Format::Number;
+    bool required = false;  // pools only: a shortfall is an error
+    std::string wanted;     // pools: what the policy asked for, when capped below it (see plan())
+};
+
+struct NumberRange {
+    uint64_t lo, hi;
+};
+
+// The allowlists, for the parser and the schema.
+std::optional<NumberRange> sysctl_range(const std::string& name);
+const std::vector<std::string>& sysctl_names();
+// THP keys: "enabled", "defrag", "shmem_enabled" (choices) and
+// "khugepaged/<knob>" (numbers).
+std::optional<std::vector<std::string>> thp_choices(const std::string& key);
+std::optional<NumberRange> thp_number_range(const std::string& key);
+const std::vector<std::string>& thp_keys();
+
+// With mem_total_bytes, a pool is capped so that hugetlb never takes the
+// last eighth of RAM (at least 256 MiB): the kernel would otherwise fill
+// every free page and the host would run out of memory.
+std::vector<Knob> plan(const policy::MemorySpec& spec, uint64_t mem_total_bytes = 0);
+uint64_t pool_cap_pages(uint64_t page_kb, uint64_t mem_total_bytes);
+
+// The value a read of the file means, in the terms `value` was written in.
+std::string normalize(Format f, const std::string& raw);
+// Whether a read-back value satisfies the wanted one.
+bool satisfied(const Knob& k, const std::string& readback);
+
+}  // namespace llm::memory

@@ -1,0 +1,58 @@
+// Applies memory knobs to the running kernel: records each file's original
+// value before the first write, writes, reads back, and restores.
+//
+// The originals live in a JSON file under the daemon's state directory
+// (/run/llm-schedd/state), written and synced before any knob changes. A
+// daemon started after a crash loads that file and adopts it, so the values
+// it finds in the kernel, which are its predecessor's, are never recorded
+// as originals.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "memory/knob_plan.h"
+
+namespace llm::memory {
+
+struct KnobResult {
+    std::string name;
+    std::string path;
+    std::string wanted;
+    std::string got;       // read back after the write
+    std::string original;  // what was there before the daemon's first write
+    bool ok = false;       // got satisfies wanted
+    std::string error;     // the write or read failed: errno text
+};
+
+struct ApplyReport {
+    std::vector<KnobResult> knobs;
+    std::vector<std::string> restored;  // knobs the new plan no longer sets
+    std::optional<std::string> fatal;   // a required pool fell short, or a write failed
+};
+
+class KnobStore {
+public:
+    explicit KnobStore(std::string state_dir);
+
+    // Loads originals left by a previous daemon; returns how many, or an error.
+    std::optional<std::string> adopt(size_t* adopted);
+    // Makes the kernel match `plan`: records, writes, reads back. Knobs set
+    // by an earlier plan and absent from this one go back to their originals.
+    ApplyReport apply(const std::vector<Knob>& plan);
+    // Writes every original back and forgets it; returns what failed.
+    std::vector<std::string> restore_all();
+    [[nodiscard]] const std::map<std::string, std::string>& originals() const { return originals_; }
+
+private:
+    std::optional<std::string> save() const;
+    std::optional<std::string> restore_one(const std::string& path);
+
+    std::string state_file_;
+    std::map<std::string, std::string> originals_;  // path -> original value (normalized)
+    std::map<std::string, Format> formats_;          // path -> how to write it back
+};
+
+}  // namespace llm::memory

@@ -1,0 +1,90 @@
+# Memory knobs on the real kernel: every allowlisted sysctl, THP and
+# khugepaged file, MGLRU and a 2M hugetlb pool is set and read back, and the
+# originals come back on SIGTERM. After a kill -9 the restarted daemon
+# adopts the saved originals (it does not take its predecessor's values for
+# originals) and restores the true ones. A pool larger than RAM is reported
+# and the daemon lives; a *required* one refuses to start and changes nothing.
+# timeout: 240
+
+knobs="/proc/sys/vm/swappiness=7 /proc/sys/vm/overcommit_memory=1 /proc/sys/vm/min_free_kbytes=8192
+/proc/sys/vm/watermark_scale_factor=150 /proc/sys/vm/zone_reclaim_mode=1 /proc/sys/kernel/numa_balancing=0
+/sys/kernel/mm/transparent_hugepage/enabled=madvise /sys/kernel/mm/transparent_hugepage/defrag=defer+madvise
+/sys/kernel/mm/transparent_hugepage/shmem_enabled=advise
+/sys/kernel/mm/transparent_hugepage/khugepaged/defrag=0 /sys/kernel/mm/transparent_hugepage/khugepaged/pages_to_scan=1024
+/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs=5000
+/sys/kernel/mm/transparent_hugepage/khugepaged/alloc_sleep_millisecs=30000
+/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none=256 /sys/kernel/mm/lru_gen/min_ttl_ms=500
+/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages=64"
+val() {  # the value a knob file holds ("always [madvise] never" -> madvise)
+    v=$(cat "$1"); case "$v" in *\[*) v=${v#*[}; v=${v%%]*} ;; esac; echo "$v"
+}
+snapshot() { for kv in $knobs; do p=${kv%%=*}; echo "$p=$(val "$p")"; done; echo "lru_gen=$(cat /sys/kernel/mm/lru_gen/enabled)"; }
+state=/run/llm-schedd/state/originals.json
+meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+
+# Make the originals differ from the policy's values, so a skipped restore shows.
+echo n >/sys/kernel/mm/lru_gen/enabled
+snapshot >/tmp/orig.txt
+sed 's/^/note: original /' /tmp/orig.txt
+
+start_daemon data/memory.json || return
+wrong=0
+for kv in $knobs; do
+    p=${kv%%=*} want=${kv#*=}
+    got=$(val "$p")
+    [ "$got" = "$want" ] || { note "$p: wanted $want, got $got"; wrong=$((wrong + 1)); }
+done
+check "all 16 knobs set and read back from the kernel ($wrong wrong)" test "$wrong" -eq 0
+check "lru_gen enabled ($(cat /sys/kernel/mm/lru_gen/enabled))" test "$(cat /sys/kernel/mm/lru_gen/enabled)" != 0x0000
+check "HugePages_Total is 64 ($(meminfo HugePages_Total))" test "$(meminfo HugePages_Total)" = 64
+llm-schedctl status | grep '^memory:' | head -3 | sed 's/^/note: /'
+check "status lists the 17 memory knobs" test "$(llm-schedctl status | grep -c '^memory:')" -eq 17
+check "originals were saved before the change, mode 0600 ($(stat -c %a $state))" test "$(stat -c %a $state)" = 600
+stop_daemon
+snapshot >/tmp/after.txt
+same() { cmp -s "$1" "$2" || diff "$1" "$2" | sed 's/^/note: diff /'; cmp -s "$1" "$2"; }
+check "SIGTERM restored every original" same /tmp/orig.txt /tmp/after.txt
+check "and removed the saved originals" test ! -e "$state"
+
+# kill -9, restart, stop: the first originals come back.
+start_daemon data/memory.json || return
+kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=
+wait_state disabled 30
+check "after kill -9 the kernel keeps the policy's values (swappiness $(val /proc/sys/vm/swappiness))" \
+    test "$(val /proc/sys/vm/swappiness)" = 7
+check "and the saved originals survive" test -e "$state"
+start_daemon data/memory.json || return
+check "the new daemon adopts them" grep -q "adopted 17 original values" "$DAEMON_LOG"
+stop_daemon
+snapshot >/tmp/after2.txt
+check "stop after a restart restores the true originals" same /tmp/orig.txt /tmp/after2.txt
+
+# Memory-only mode (scheduler.enabled false): the knobs, no scheduler.
+llm-schedd --config data/memory_only.json >/tmp/monly.log 2>&1 &
+monly=$!
+for i in $(seq 50); do [ "$(val /proc/sys/vm/swappiness)" = 7 ] && break; sleep 0.1; done
+check "memory-only mode sets the knobs (swappiness $(val /proc/sys/vm/swappiness))" test "$(val /proc/sys/vm/swappiness)" = 7
+check "and leaves sched_ext alone ($(scx_state))" test "$(scx_state)" = disabled
+kill -TERM "$monly"; wait "$monly"
+sed 's/^/note: memory-only: /' /tmp/monly.log | tail -5
+snapshot >/tmp/after4.txt
+check "and restores on stop" same /tmp/orig.txt /tmp/after4.txt
+
+# A pool larger than RAM (100000 x 2M in a 1 GiB VM): reported, daemon lives.
+start_daemon data/memory_big.json || return
+got=$(meminfo HugePages_Total)
+metric partial_pool_pages "$got"
+check "a pool larger than RAM gets a partial reservation ($got of 100000)" test "$got" -gt 0 -a "$got" -lt 100000
+llm-schedctl status | grep '^memory:' | sed 's/^/note: /'
+check "status reports the shortfall" sh -c "llm-schedctl status | grep -q 'SHORT'"
+check "the daemon lives" kill -0 "$DAEMON_PID"
+stop_daemon
+check "the pool is released on stop ($(meminfo HugePages_Total))" test "$(meminfo HugePages_Total)" = 0
+
+# The same, marked required: refused, nothing changed, nothing attached.
+llm-schedd --config data/memory_required.json >/tmp/req.log 2>&1; rc=$?
+sed 's/^/note: required: /' /tmp/req.log | tail -4
+check "a required pool that falls short refuses the start (exit $rc)" test "$rc" -eq 1
+snapshot >/tmp/after3.txt
+check "and every knob is back to its original" same /tmp/orig.txt /tmp/after3.txt
+check "and llm_sched was never attached ($(scx_state))" test "$(scx_state)" = disabled
