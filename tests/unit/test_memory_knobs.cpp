@@ -1,5 +1,7 @@
 #include <catch2/catch_test_macros.hpp>
 
+#include "has_error.h"
+
 #include "memory/knob_plan.h"
 #include "policy/parser.h"
 #include "policy/validate.h"
@@ -15,13 +17,6 @@ std::optional<policy::Policy> parse(const std::string& memory, policy::Diagnosti
                                 d);
 }
 
-bool has_error(const policy::Diagnostics& d, const std::string& path, const std::string& needle)
-{
-    for (const auto& e : d.items())
-        if (e.path == path && (e.what + " " + e.fix).find(needle) != std::string::npos)
-            return true;
-    return false;
-}
 
 }  // namespace
 

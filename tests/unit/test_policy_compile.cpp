@@ -1,5 +1,7 @@
 #include <catch2/catch_test_macros.hpp>
 
+#include "has_error.h"
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -62,13 +64,6 @@ Diagnostics validation_errors(const std::string& text, const Machine& m)
     return d;
 }
 
-bool has_error(const Diagnostics& d, const std::string& path, const std::string& needle)
-{
-    for (const auto& e : d.items())
-        if (e.path == path && (e.what + " " + e.fix).find(needle) != std::string::npos)
-            return true;
-    return false;
-}
 
 }  // namespace
 

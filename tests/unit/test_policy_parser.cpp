@@ -1,5 +1,7 @@
 #include <catch2/catch_test_macros.hpp>
 
+#include "has_error.h"
+
 #include "policy/parser.h"
 
 using namespace llm::policy;
@@ -18,13 +20,6 @@ Result parse(const std::string& text)
     return r;
 }
 
-bool has_error(const Diagnostics& d, const std::string& path, const std::string& needle)
-{
-    for (const auto& e : d.items())
-        if (e.path == path && (e.what + " " + e.fix).find(needle) != std::string::npos)
-            return true;
-    return false;
-}
 
 const char* kMinimal = R"({ "classes": [ { "name": "all", "match": [ { "default": true } ] } ] })";
 
