@@ -17,7 +17,7 @@ RUN apt-get update && \
 WORKDIR /src
 COPY . .
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DLLM_VM_TESTS=OFF && \
-    cmake --build build -j"$(nproc)" --target llm-schedd llm-unit-tests && \
+    cmake --build build -j"$(nproc)" --target llm-schedd llm-schedctl llm-unit-tests && \
     (cd build && ctest -L unit --output-on-failure) && \
     cmake --install build --prefix /out --component Unspecified
 
