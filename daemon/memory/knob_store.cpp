@@ -6,23 +6,20 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+
+#include "util/read_file.h"
 
 namespace llm::memory {
 namespace {
 
 std::optional<std::string> read_file(const std::string& path, std::string* error)
 {
-    std::ifstream f(path);
-    if (!f) {
-        *error = "cannot read " + path + ": " + std::strerror(errno);
-        return std::nullopt;
-    }
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
+    int err = 0;
+    auto text = util::read_file(path, &err);
+    if (!text)
+        *error = "cannot read " + path + ": " + std::strerror(err);
+    return text;
 }
 
 // One write(2), so the kernel's errno (EINVAL, EPERM, EBUSY) reaches the report.

@@ -335,10 +335,10 @@ nlohmann::json Daemon::handle(const control::Request& req, const control::Peer& 
     case Command::Status:
         return status_json();
     case Command::Stats: {
-        auto rows = class_reports();
-        auto events = sched::read_sched_ext_events();
         if (req.format == Format::Prometheus)
             return {{"ok", true}, {"text", prometheus()}};
+        auto rows = class_reports();
+        auto events = sched::read_sched_ext_events();
         if (req.format == Format::Table) {
             std::string text = "generation " + std::to_string(generation_) + ", llm_sched " +
                                (sched_ ? "attached" : "NOT attached") + "\n";

@@ -6,11 +6,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "policy/parser.h"
 #include "policy/validate.h"
+#include "util/read_file.h"
 
 namespace llm::service {
 
@@ -29,35 +28,11 @@ std::optional<policy::CgroupRef> resolve_cgroup(const std::string& path)
     return ref;
 }
 
-namespace {
-
-std::optional<std::string> read_file(const std::string& path, int* err)
-{
-    struct stat st {};
-    if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-        *err = EISDIR;
-        return std::nullopt;
-    }
-    std::ifstream f(path, std::ios::binary);
-    if (!f) {
-        *err = errno;
-        return std::nullopt;
-    }
-    std::stringstream ss;
-    ss << f.rdbuf();
-    if (f.bad()) {
-        *err = EIO;
-        return std::nullopt;
-    }
-    return ss.str();
-}
-
-}  // namespace
 
 std::optional<size_t> policy_file_hash(const std::string& path)
 {
     int err = 0;
-    auto text = read_file(path, &err);
+    auto text = util::read_file(path, &err);
     if (!text)
         return std::nullopt;
     return std::hash<std::string>{}(*text);
@@ -67,7 +42,7 @@ std::optional<LoadedPolicy> load_policy_file(const std::string& path, const poli
                                              uint64_t generation, std::string* report)
 {
     int err = 0;
-    auto text = read_file(path, &err);
+    auto text = util::read_file(path, &err);
     if (!text) {
         *report = path + ": cannot read the policy file: " + std::strerror(err) +
                   (err == ENOENT ? " (check the path, or start from `llm-schedd --example`)" : "") + "\n";
