@@ -104,10 +104,24 @@ int cmd_status(bool json)
     }
     std::printf("metrics: %s; reload on file change: %s\n", r->value("metrics", "off").c_str(),
                 r->value("watching_config", false) ? "on" : "off");
-    for (const auto& k : (*r)["memory"])
+    const auto& mem = (*r)["memory"];
+    for (const auto& k : mem.value("knobs", nlohmann::json::array()))
         std::printf("memory: %s = %s (wanted %s, was %s)%s%s\n", k.value("name", "?").c_str(),
                     k.value("now", "?").c_str(), k.value("wanted", "?").c_str(), k.value("original", "?").c_str(),
                     k.value("ok", false) ? "" : "  SHORT/REFUSED ", k.value("error", "").c_str());
+    for (const auto& m : mem.value("hugetlbfs", nlohmann::json::array()))
+        std::printf("hugetlbfs: %s %s (%s)%s%s\n", m.value("path", "?").c_str(), m.value("action", "?").c_str(),
+                    m.value("options", "").c_str(), m.value("error", "").empty() ? "" : "  ERROR ",
+                    m.value("error", "").c_str());
+    for (const auto& f : mem.value("cgroups", nlohmann::json::array()))
+        std::printf("cgroup: %s/%s = %s%s%s\n", f.value("cgroup", "?").c_str(), f.value("file", "?").c_str(),
+                    f.value("now", "?").c_str(), f.value("ok", false) ? "" : "  WANTED " ,
+                    f.value("ok", false) ? "" : f.value("wanted", "").c_str());
+    if (!mem.value("cgroups", nlohmann::json::array()).empty())
+        std::printf("placement: %llu processes moved; new processes found by %s\n", mem.value("placed", 0ULL),
+                    mem.value("process_events", "?").c_str());
+    for (const auto& n : mem.value("notes", nlohmann::json::array()))
+        std::printf("note: %s\n", n.get<std::string>().c_str());
     bool healthy = s.value("attached", false) || !s.value("wanted", true) || !s.value("available", true);
     return healthy ? 0 : 1;
 }

@@ -114,6 +114,10 @@ std::vector<Knob> plan(const policy::MemorySpec& spec, uint64_t mem_total_bytes)
         if (choice || thp_number_map().count(key))
             out.push_back({"thp." + key, kThp + key, value, choice ? Format::Choice : Format::Number, false, ""});
     }
+    for (const auto& [kb, mode] : spec.mthp) {
+        auto dir = "hugepages-" + std::to_string(kb) + "kB";
+        out.push_back({"thp." + dir + ".enabled", kThp + dir + "/enabled", mode, Format::Choice, false, ""});
+    }
     if (spec.lru_gen_enabled)
         out.push_back({"lru_gen.enabled", "/sys/kernel/mm/lru_gen/enabled", *spec.lru_gen_enabled ? "y" : "n",
                        Format::LruGen, false, ""});
@@ -144,6 +148,36 @@ std::vector<Knob> plan(const policy::MemorySpec& spec, uint64_t mem_total_bytes)
         if (auto it = sysctls().find(name); it != sysctls().end())
             out.push_back({name, it->second.first, std::to_string(value), Format::Number, false, ""});
     return out;
+}
+
+std::vector<std::string> cmdline_pins(const std::string& cmdline, const policy::MemorySpec& spec)
+{
+    // Boot parameter -> whether the policy sets what it sets.
+    const std::vector<std::pair<std::string, bool>> params{
+        {"transparent_hugepage", spec.thp.count("enabled") > 0},
+        {"transparent_hugepage_shmem", spec.thp.count("shmem_enabled") > 0},
+        {"thp_anon", !spec.mthp.empty()},
+        {"hugepages", !spec.hugetlb.empty()},
+        {"numa_balancing", spec.sysctl.count("kernel.numa_balancing") > 0},
+    };
+    std::vector<std::string> notes;
+    size_t pos = 0;
+    while (pos < cmdline.size()) {
+        auto end = cmdline.find_first_of(" \n", pos);
+        if (end == std::string::npos)
+            end = cmdline.size();
+        auto word = cmdline.substr(pos, end - pos);
+        pos = end + 1;
+        auto eq = word.find('=');
+        if (eq == std::string::npos)
+            continue;
+        for (const auto& [param, set] : params)
+            if (set && word.compare(0, eq, param) == 0 && eq == param.size())
+                notes.push_back("the kernel command line sets " + word +
+                                "; the policy overrides it while llm-schedd runs, and the boot value "
+                                "comes back on restore and at the next boot");
+    }
+    return notes;
 }
 
 std::string normalize(Format f, const std::string& raw)

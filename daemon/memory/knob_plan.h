@@ -50,6 +50,10 @@ const std::vector<std::string>& thp_keys();
 std::vector<Knob> plan(const policy::MemorySpec& spec, uint64_t mem_total_bytes = 0);
 uint64_t pool_cap_pages(uint64_t page_kb, uint64_t mem_total_bytes);
 
+// Notices for boot parameters (/proc/cmdline) that pin a value the policy
+// changes at run time, e.g. transparent_hugepage=never.
+std::vector<std::string> cmdline_pins(const std::string& cmdline, const policy::MemorySpec& spec);
+
 // The value a read of the file means, in the terms `value` was written in.
 std::string normalize(Format f, const std::string& raw);
 // Whether a read-back value satisfies the wanted one.

@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "util/read_file.h"
+#include "util/state_file.h"
 
 namespace llm::memory {
 namespace {
@@ -22,18 +24,9 @@ std::optional<std::string> read_file(const std::string& path, std::string* error
     return text;
 }
 
-// One write(2), so the kernel's errno (EINVAL, EPERM, EBUSY) reaches the report.
 std::optional<std::string> write_file(const std::string& path, const std::string& value)
 {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return "cannot open " + path + ": " + std::strerror(errno);
-    ssize_t n = ::write(fd, value.data(), value.size());
-    int err = errno;
-    ::close(fd);
-    if (n < 0)
-        return "writing \"" + value + "\" to " + path + " failed: " + std::strerror(err);
-    return std::nullopt;
+    return util::write_kernel_file(path, value);
 }
 
 }  // namespace
@@ -66,19 +59,8 @@ std::optional<std::string> KnobStore::save() const
     j["knobs"] = nlohmann::json::object();
     for (const auto& [path, value] : originals_)
         j["knobs"][path] = {{"original", value}, {"format", static_cast<int>(formats_.at(path))}};
-    std::error_code ec;
-    auto dir = std::filesystem::path(state_file_).parent_path();
-    std::filesystem::create_directories(dir, ec);
-    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
-    auto tmp = state_file_ + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return "cannot write " + tmp + ": " + std::strerror(errno);
-    auto text = j.dump(2) + "\n";
-    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-    ::close(fd);
-    if (!ok || ::rename(tmp.c_str(), state_file_.c_str()) != 0)
-        return "cannot save the original values to " + state_file_ + ": " + std::strerror(errno);
+    if (auto err = util::write_state_file(state_file_, j.dump(2) + "\n"))
+        return "cannot save the original values: " + *err;
     return std::nullopt;
 }
 
@@ -91,7 +73,7 @@ std::optional<std::string> KnobStore::restore_one(const std::string& path)
     return write_file(path, it->second);
 }
 
-ApplyReport KnobStore::apply(const std::vector<Knob>& plan)
+ApplyReport KnobStore::apply(const std::vector<Knob>& plan, uint64_t compact_retry_ns)
 {
     ApplyReport rep;
     // A required pool that cannot fit is refused before anything changes.
@@ -140,8 +122,12 @@ ApplyReport KnobStore::apply(const std::vector<Knob>& plan)
         originals_.erase(path);
         formats_.erase(path);
     }
-    if (!dropped.empty())
-        save();
+    if (!dropped.empty()) {
+        if (auto err = save()) {
+            rep.fatal = *err;
+            return rep;
+        }
+    }
     for (const auto& k : plan) {
         KnobResult r{k.name, k.path, k.wanted.empty() ? k.value : k.wanted, "", originals_[k.path], false, ""};
         if (k.value != r.wanted)
@@ -158,6 +144,18 @@ ApplyReport KnobStore::apply(const std::vector<Knob>& plan)
         std::string rerr;
         if (auto back = read_file(k.path, &rerr))
             r.got = normalize(k.format, *back);
+        // Free memory may be there but fragmented: compaction can make
+        // contiguous huge pages, so rewrite the pool after each round.
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(compact_retry_ns);
+        while (k.format == Format::Pool && (r.error.empty() || r.error.rfind("capped", 0) == 0) && r.got != k.value &&
+               compact_retry_ns &&
+               std::chrono::steady_clock::now() < deadline) {
+            if (write_file("/proc/sys/vm/compact_memory", "1") || write_file(k.path, k.value))
+                break;
+            ++r.compactions;
+            if (auto back = read_file(k.path, &rerr))
+                r.got = normalize(k.format, *back);
+        }
         r.ok = satisfied(k, r.got) && (r.error.empty() || r.error.rfind("capped", 0) == 0);
         // A pool the kernel could not fill is reported; only `required` fails.
         if (!r.ok && (k.format != Format::Pool || k.required) && !rep.fatal)

@@ -25,6 +25,7 @@ struct KnobResult {
     std::string original;  // what was there before the daemon's first write
     bool ok = false;       // got satisfies wanted
     std::string error;     // the write or read failed: errno text
+    unsigned compactions = 0;  // pools: compact-and-retry rounds it took
 };
 
 struct ApplyReport {
@@ -41,7 +42,9 @@ public:
     std::optional<std::string> adopt(size_t* adopted);
     // Makes the kernel match `plan`: records, writes, reads back. Knobs set
     // by an earlier plan and absent from this one go back to their originals.
-    ApplyReport apply(const std::vector<Knob>& plan);
+    // A pool the kernel fills only partly is retried after compacting
+    // memory, until it is full or compact_retry_ns has passed.
+    ApplyReport apply(const std::vector<Knob>& plan, uint64_t compact_retry_ns = 0);
     // Writes every original back and forgets it; returns what failed.
     std::vector<std::string> restore_all();
     [[nodiscard]] const std::map<std::string, std::string>& originals() const { return originals_; }

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <numeric>
 
+#include "memory/cgroup_plan.h"
+#include "memory/hugetlbfs_plan.h"
 #include "memory/knob_plan.h"
 #include "policy/units.h"
 
@@ -201,7 +203,13 @@ std::string CompiledPolicy::describe(const Policy& p) const
         s += "\n";
     }
     const auto knobs = memory::plan(p.memory);
-    if (knobs.empty()) {
+    std::set<uint64_t> limited_sizes;  // describe only the hugetlb sizes some class limits
+    for (const auto& c : p.classes)
+        if (c.memory)
+            for (const auto& [kb, _] : c.memory->hugetlb)
+                limited_sizes.insert(kb);
+    const auto cgroups = memory::plan_cgroups(p, limited_sizes);
+    if (knobs.empty() && p.memory.hugetlbfs.empty() && cgroups.empty()) {
         s += "memory: no changes\n";
     } else {
         s += "memory (recorded first, restored on stop: " + std::string(p.memory.restore_on_exit ? "yes" : "no") +
@@ -209,6 +217,21 @@ std::string CompiledPolicy::describe(const Policy& p) const
         for (const auto& k : knobs)
             s += "  " + k.name + " = " + (k.wanted.empty() ? k.value : k.wanted) + (k.required ? " (required)" : "") +
                  "  [" + k.path + "]\n";
+        for (const auto& mnt : p.memory.hugetlbfs)
+            s += "  hugetlbfs " + mnt.path + " (" + memory::mount_options(mnt) + ")\n";
+        for (const auto& cg : cgroups.classes) {
+            s += "  cgroup " + cg.path + ":";
+            for (const auto& f : cg.files)
+                s += " " + f.name + "=" + f.value;
+            s += "\n";
+        }
+        if (!cgroups.empty())
+            s += "  controllers for " + cgroups.root + "'s children:" + [&] {
+                std::string c;
+                for (const auto& name : cgroups.controllers)
+                    c += " " + name;
+                return c;
+            }() + "\n";
     }
     s += "match rules (first match wins):\n";
     for (uint32_t n = 0; n < t.nr_rules; ++n) {

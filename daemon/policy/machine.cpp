@@ -41,6 +41,14 @@ Machine Machine::probe()
         }
         closedir(d);
     }
+    if (DIR* d = opendir("/sys/kernel/mm/transparent_hugepage")) {
+        while (dirent* e = readdir(d)) {
+            unsigned long long kb = 0;
+            if (std::sscanf(e->d_name, "hugepages-%llukB", &kb) == 1)
+                m.mthp_kb.insert(kb);
+        }
+        closedir(d);
+    }
     if (auto nodes = read_cpu_file("/sys/devices/system/node/online"); !nodes.empty())
         m.numa_nodes = nodes;
     std::ifstream mi("/proc/meminfo");

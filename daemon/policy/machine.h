@@ -13,6 +13,7 @@ struct Machine {
     uint64_t mem_total_bytes = 0;
     std::set<uint64_t> hugepage_kb{2048};  // sizes under /sys/kernel/mm/hugepages
     std::set<unsigned> numa_nodes{0};      // online nodes
+    std::set<uint64_t> mthp_kb;            // per-size THP controls (Linux 6.8+)
 
     // Reads /sys/devices/system/{cpu,node}, /sys/kernel/mm/hugepages and /proc/meminfo.
     static Machine probe();

@@ -176,6 +176,28 @@ public:
         return ns;
     }
 
+    // A size in bytes: a whole number or a string such as "16G"; with
+    // allow_max, "max" (no limit) reads as UINT64_MAX.
+    std::optional<uint64_t> bytes(const std::string& key, bool allow_max = false)
+    {
+        const json* v = get(key);
+        if (!v)
+            return std::nullopt;
+        if (v->is_number_unsigned())
+            return v->get<uint64_t>();
+        if (v->is_string()) {
+            auto text = v->get<std::string>();
+            if (allow_max && text == "max")
+                return UINT64_MAX;
+            if (auto n = parse_size(text))
+                return n;
+        }
+        d_.error(at(key), "cannot read " + v->dump() + " as a size",
+                 std::string("write bytes as a whole number or a string such as \"512M\" or \"16G\"") +
+                     (allow_max ? ", or \"max\" for no limit" : ""));
+        return std::nullopt;
+    }
+
     std::optional<std::set<unsigned>> cpus(const std::string& key)
     {
         const json* v = get(key);
@@ -332,11 +354,116 @@ void parse_daemon(const json& v, const std::string& path, DaemonSpec& s, Diagnos
     }
 }
 
+// "2M" or "1G": the huge page sizes x86-64 has.
+std::optional<uint64_t> huge_page_kb(const std::string& text)
+{
+    auto bytes = parse_size(text);
+    if (!bytes || (*bytes != 2ULL << 20 && *bytes != 1ULL << 30))
+        return std::nullopt;
+    return *bytes / 1024;
+}
+
+std::optional<uint32_t> parse_mode(const std::string& text)
+{
+    if (text.empty() || text.size() > 4 || text.find_first_not_of("01234567") != std::string::npos)
+        return std::nullopt;
+    return static_cast<uint32_t>(std::stoul(text, nullptr, 8));
+}
+
+void parse_hugetlbfs(const json& v, const std::string& path, std::vector<HugetlbfsMount>& out, Diagnostics& d)
+{
+    if (!v.is_array()) {
+        d.error(path, "expected an array of mounts",
+                "write e.g. [ { \"path\": \"/dev/hugepages-llm\", \"page_size\": \"2M\" } ]");
+        return;
+    }
+    for (size_t i = 0; i < v.size(); ++i) {
+        auto p = path + "/" + std::to_string(i);
+        if (!expect_object(v[i], p, d))
+            continue;
+        ObjectReader r(v[i], p, d, {"path", "page_size", "size", "min_size", "uid", "gid", "mode"});
+        HugetlbfsMount mnt;
+        if (auto s = r.string("path"))
+            mnt.path = *s;
+        else
+            d.error(r.at("path"), "a mount needs a path", "add \"path\": \"/dev/hugepages-llm\"");
+        if (auto s = r.string("page_size")) {
+            if (auto kb = huge_page_kb(*s))
+                mnt.page_kb = *kb;
+            else
+                d.error(r.at("page_size"), "\"" + *s + "\" is not a huge page size", "use \"2M\" or \"1G\" (x86-64)");
+        }
+        mnt.size = r.bytes("size");
+        mnt.min_size = r.bytes("min_size");
+        if (auto n = r.integer("uid", 0, 4'294'967'294))
+            mnt.uid = static_cast<uint32_t>(*n);
+        if (auto n = r.integer("gid", 0, 4'294'967'294))
+            mnt.gid = static_cast<uint32_t>(*n);
+        if (auto s = r.string("mode")) {
+            mnt.mode = parse_mode(*s);
+            if (!mnt.mode)
+                d.error(r.at("mode"), "\"" + *s + "\" is not an octal mode", "write e.g. \"0770\"");
+        }
+        out.push_back(std::move(mnt));
+    }
+}
+
+void parse_class_memory(const json& v, const std::string& path, ClassMemory& cm, Diagnostics& d)
+{
+    if (!expect_object(v, path, d))
+        return;
+    ObjectReader r(v, path, d, {"min", "low", "high", "max", "swap_max", "oom_group", "hugetlb", "mems"});
+    cm.min = r.bytes("min");
+    cm.low = r.bytes("low");
+    cm.high = r.bytes("high", true);
+    cm.max = r.bytes("max", true);
+    cm.swap_max = r.bytes("swap_max", true);
+    cm.oom_group = r.boolean("oom_group");
+    cm.mems = r.cpus("mems");
+    if (const json* h = r.get("hugetlb"); h && expect_object(*h, r.at("hugetlb"), d)) {
+        for (const auto& [size, limit] : h->items()) {
+            auto p = r.at("hugetlb") + "/" + size;
+            auto kb = huge_page_kb(size);
+            if (!kb) {
+                d.error(p, "\"" + size + "\" is not a huge page size", "use \"2M\" or \"1G\" (x86-64)");
+                continue;
+            }
+            std::optional<uint64_t> b;
+            if (limit.is_number_unsigned())
+                b = limit.get<uint64_t>();
+            else if (limit.is_string())
+                b = limit.get<std::string>() == "max" ? std::optional<uint64_t>(UINT64_MAX) : parse_size(limit.get<std::string>());
+            if (!b) {
+                d.error(p, "cannot read " + limit.dump() + " as a size", "write e.g. \"16G\", or \"max\"");
+                continue;
+            }
+            cm.hugetlb[*kb] = *b;
+        }
+    }
+    auto below = [&](const char* lo_key, std::optional<uint64_t> lo, const char* hi_key, std::optional<uint64_t> hi) {
+        if (lo && hi && *lo > *hi)
+            d.error(path + "/" + lo_key, std::string(lo_key) + " is above " + hi_key,
+                    std::string("the kernel would protect more than it allows; make ") + lo_key + " <= " + hi_key);
+    };
+    below("min", cm.min, "low", cm.low);
+    below("low", cm.low, "high", cm.high);
+    below("high", cm.high, "max", cm.max);
+    below("low", cm.low, "max", cm.max);
+    below("min", cm.min, "max", cm.max);
+}
+
 void parse_memory(const json& v, const std::string& path, MemorySpec& m, Diagnostics& d)
 {
     if (!expect_object(v, path, d))
         return;
-    ObjectReader r(v, path, d, {"restore_on_exit", "sysctl", "thp", "lru_gen", "hugetlb"});
+    ObjectReader r(v, path, d, {"restore_on_exit", "sysctl", "thp", "lru_gen", "hugetlb", "hugetlbfs", "cgroup_root",
+                                "compact_retry_ms"});
+    if (auto ns = r.duration("compact_retry_ms", 1'000'000, "ms", 0, 60'000'000'000))
+        m.compact_retry_ns = *ns;
+    if (auto root = r.string("cgroup_root"))
+        m.cgroup_root = *root;
+    if (const json* h = r.get("hugetlbfs"))
+        parse_hugetlbfs(*h, r.at("hugetlbfs"), m.hugetlbfs, d);
     if (auto b = r.boolean("restore_on_exit"))
         m.restore_on_exit = *b;
     if (const json* sc = r.get("sysctl"); sc && expect_object(*sc, r.at("sysctl"), d)) {
@@ -348,7 +475,24 @@ void parse_memory(const json& v, const std::string& path, MemorySpec& m, Diagnos
         }
     }
     if (const json* t = r.get("thp"); t && expect_object(*t, r.at("thp"), d)) {
-        ObjectReader tr(*t, r.at("thp"), d, {"enabled", "defrag", "shmem_enabled", "khugepaged"});
+        ObjectReader tr(*t, r.at("thp"), d, {"enabled", "defrag", "shmem_enabled", "khugepaged", "sizes"});
+        if (const json* sz = tr.get("sizes"); sz && expect_object(*sz, tr.at("sizes"), d)) {
+            for (const auto& [size, mode] : sz->items()) {
+                auto p = tr.at("sizes") + "/" + size;
+                auto b = parse_size(size);
+                if (!b || *b < 8192 || (*b & (*b - 1)) != 0) {
+                    d.error(p, "\"" + size + "\" is not a page size", "use a power of two such as \"64K\" or \"2M\"");
+                    continue;
+                }
+                static const std::vector<std::string> modes{"always", "inherit", "madvise", "never"};
+                if (!mode.is_string() || std::find(modes.begin(), modes.end(), mode.get<std::string>()) == modes.end()) {
+                    d.error(p, "unknown value " + mode.dump(),
+                            "use one of \"always\", \"inherit\", \"madvise\", \"never\"");
+                    continue;
+                }
+                m.mthp[*b / 1024] = mode.get<std::string>();
+            }
+        }
         for (const char* key : {"enabled", "defrag", "shmem_enabled"})
             if (auto c = tr.choice(key, *memory::thp_choices(key)))
                 m.thp[key] = *c;
@@ -385,12 +529,11 @@ void parse_memory(const json& v, const std::string& path, MemorySpec& m, Diagnos
             ObjectReader pr((*h)[i], p, d, {"page_size", "pages", "node", "required"});
             HugetlbPool pool;
             if (auto sz = pr.string("page_size")) {
-                auto bytes = parse_size(*sz);
-                if (!bytes || (*bytes != 2ULL << 20 && *bytes != 1ULL << 30))
+                if (auto kb = huge_page_kb(*sz))
+                    pool.page_kb = *kb;
+                else
                     d.error(pr.at("page_size"), "\"" + *sz + "\" is not a huge page size",
                             "use \"2M\" or \"1G\" (x86-64)");
-                else
-                    pool.page_kb = *bytes / 1024;
             } else {
                 d.error(pr.at("page_size"), "a pool needs a page_size", "add \"page_size\": \"2M\"");
             }
@@ -479,7 +622,7 @@ ClassSpec parse_class(const json& v, const std::string& path, const SchedulerSpe
     ClassSpec c;
     if (!expect_object(v, path, d))
         return c;
-    ObjectReader r(v, path, d, {"name", "match", "priority", "order", "slice", "cpus", "phases", "cpus_exclusive"});
+    ObjectReader r(v, path, d, {"name", "match", "priority", "order", "slice", "cpus", "phases", "cpus_exclusive", "memory"});
     if (auto n = r.string("name"))
         c.name = *n;
     if (c.name.empty() || !std::regex_match(c.name, std::regex("[A-Za-z0-9_.-]{1,32}")))
@@ -509,6 +652,10 @@ ClassSpec parse_class(const json& v, const std::string& path, const SchedulerSpe
     }
     if (auto b = r.boolean("cpus_exclusive"))
         c.cpus_exclusive = *b;
+    if (const json* mem = r.get("memory")) {
+        c.memory.emplace();
+        parse_class_memory(*mem, r.at("memory"), *c.memory, d);
+    }
     if (c.cpus_exclusive && !c.cpus && !c.forward)
         d.error(r.at("cpus_exclusive"), "an exclusive class needs its own CPUs",
                 "add \"cpus\" or \"phases\", or drop cpus_exclusive");

@@ -34,6 +34,15 @@ struct MatchRule {
     std::optional<uint32_t> uid;
 };
 
+// A class's cgroup v2 limits. A class with this section gets its own cgroup,
+// <memory.cgroup_root>/<class name>, and its processes are moved into it.
+struct ClassMemory {
+    std::optional<uint64_t> min, low, high, max, swap_max;  // bytes
+    std::optional<bool> oom_group;
+    std::map<uint64_t, uint64_t> hugetlb;   // page kB -> bytes (both .max and .rsvd.max)
+    std::optional<std::set<unsigned>> mems;  // cpuset.mems
+};
+
 struct ClassSpec {
     std::string name;
     std::vector<MatchRule> match;
@@ -44,6 +53,7 @@ struct ClassSpec {
     std::optional<std::set<unsigned>> forward;   // phase sets
     std::optional<std::set<unsigned>> backward;
     bool cpus_exclusive = false;
+    std::optional<ClassMemory> memory;
 };
 
 struct SchedulerSpec {
@@ -79,6 +89,16 @@ struct HugetlbPool {
     bool required = false;  // a shortfall refuses the policy instead of being reported
 };
 
+// A hugetlbfs mount the daemon makes (and unmounts on stop if unused).
+struct HugetlbfsMount {
+    std::string path;                   // absolute, normalized
+    uint64_t page_kb = 2048;
+    std::optional<uint64_t> size;       // bytes
+    std::optional<uint64_t> min_size;   // bytes, reserved at mount time
+    std::optional<uint32_t> uid, gid;
+    std::optional<uint32_t> mode;       // of the mount's root directory
+};
+
 // Host memory settings. Each is recorded before the daemon first changes
 // it and restored on stop (restore_on_exit).
 struct MemorySpec {
@@ -87,11 +107,16 @@ struct MemorySpec {
     std::map<std::string, std::string> thp;     // "enabled" -> "madvise", "khugepaged/defrag" -> "1"
     std::optional<bool> lru_gen_enabled;
     std::optional<uint64_t> lru_gen_min_ttl_ms;
+    std::map<uint64_t, std::string> mthp;       // per-size THP: page kB -> "always"|"inherit"|"madvise"|"never"
     std::vector<HugetlbPool> hugetlb;
+    uint64_t compact_retry_ns = 0;              // on a pool shortfall, compact and retry for this long
+    std::vector<HugetlbfsMount> hugetlbfs;
+    std::string cgroup_root = "/llm.slice";     // parent of the class cgroups
 
     [[nodiscard]] bool empty() const
     {
-        return sysctl.empty() && thp.empty() && !lru_gen_enabled && !lru_gen_min_ttl_ms && hugetlb.empty();
+        return sysctl.empty() && thp.empty() && mthp.empty() && !lru_gen_enabled && !lru_gen_min_ttl_ms &&
+               hugetlb.empty() && hugetlbfs.empty();
     }
 };
 
@@ -102,6 +127,13 @@ struct Policy {
     std::vector<ClassSpec> classes;
 
     [[nodiscard]] bool has_phases(const ClassSpec& c) const { return c.forward || c.backward; }
+    [[nodiscard]] bool has_class_cgroups() const
+    {
+        for (const auto& c : classes)
+            if (c.memory)
+                return true;
+        return false;
+    }
 };
 
 const char* to_string(Order o);

@@ -26,6 +26,102 @@ void check_cpus(const std::optional<std::set<unsigned>>& cpus, const std::string
                 "online CPUs here are " + format_cpu_list(m.online_cpus));
 }
 
+std::string page_sizes(const std::set<uint64_t>& kbs)
+{
+    std::string have;
+    for (auto kb : kbs)
+        have += (have.empty() ? "" : ", ") + format_size(kb * 1024);
+    return have.empty() ? std::string("none") : have;
+}
+
+void check_page_size(uint64_t kb, const std::string& path, const Machine& m, Diagnostics& d)
+{
+    if (!m.hugepage_kb.count(kb))
+        d.error(path, "this machine has no " + format_size(kb * 1024) + " huge pages",
+                "sizes here: " + page_sizes(m.hugepage_kb));
+}
+
+void check_nodes(const std::set<unsigned>& nodes, const std::string& path, const Machine& m, Diagnostics& d)
+{
+    for (unsigned n : nodes)
+        if (!m.numa_nodes.count(n)) {
+            d.error(path, "NUMA node " + std::to_string(n) + " does not exist or is offline",
+                    "online nodes here are " + format_cpu_list(m.numa_nodes));
+            return;
+        }
+}
+
+// A path the daemon may create cgroups or mounts at: absolute, already in
+// normal form, and not a kernel file system.
+std::optional<std::string> path_problem(const std::string& path)
+{
+    if (path.empty() || path.front() != '/')
+        return "is not absolute";
+    if (path == "/")
+        return "is the root directory";
+    if (path.back() == '/' || path.find("//") != std::string::npos || path.find("/./") != std::string::npos ||
+        path.find("/../") != std::string::npos || path.ends_with("/..") || path.ends_with("/."))
+        return "is not in normal form (no \"..\", \".\", \"//\" or trailing \"/\")";
+    if (path.find_first_of(",\n\t ") != std::string::npos)
+        return "contains a comma or white space";
+    return std::nullopt;
+}
+
+bool under(const std::string& path, const std::string& dir)
+{
+    return path == dir || path.starts_with(dir + "/");
+}
+
+void check_memory(const Policy& p, const Machine& m, Diagnostics& d)
+{
+    for (const auto& [kb, _] : p.memory.mthp)
+        if (!m.mthp_kb.count(kb))
+            d.error("/memory/thp/sizes/" + format_size(kb * 1024),
+                    "this kernel has no per-size THP control for " + format_size(kb * 1024) + " pages",
+                    m.mthp_kb.empty() ? "per-size THP needs Linux 6.8 or later; remove \"sizes\""
+                                      : "sizes here: " + page_sizes(m.mthp_kb));
+    const auto& root = p.memory.cgroup_root;
+    if (auto why = path_problem(root))
+        d.error("/memory/cgroup_root", "\"" + root + "\" " + *why, "write a cgroup path such as \"/llm.slice\"");
+    for (const char* sd : {"/system.slice", "/user.slice", "/init.scope", "/machine.slice"})
+        if (under(root, sd))
+            d.error("/memory/cgroup_root", "\"" + root + "\" is below " + sd + ", which systemd owns",
+                    "use a cgroup of the daemon's own, such as \"/llm.slice\"");
+    std::set<std::string> seen;
+    for (size_t i = 0; i < p.memory.hugetlbfs.size(); ++i) {
+        const auto& mnt = p.memory.hugetlbfs[i];
+        auto path = "/memory/hugetlbfs/" + std::to_string(i);
+        if (auto why = path_problem(mnt.path))
+            d.error(path + "/path", "\"" + mnt.path + "\" " + *why, "write an absolute path such as \"/dev/hugepages-llm\"");
+        for (const char* fs : {"/proc", "/sys", "/dev/pts", "/dev/shm", "/dev/mqueue", "/run/llm-schedd"})
+            if (under(mnt.path, fs))
+                d.error(path + "/path", "\"" + mnt.path + "\" is inside " + fs,
+                        "mount huge pages at a directory of their own, such as \"/dev/hugepages-llm\"");
+        if (!seen.insert(mnt.path).second)
+            d.error(path + "/path", "\"" + mnt.path + "\" is mounted twice", "keep one entry per path");
+        check_page_size(mnt.page_kb, path + "/page_size", m, d);
+        uint64_t page = mnt.page_kb * 1024;
+        if (mnt.size && *mnt.size < page)
+            d.error(path + "/size", "size is below one " + format_size(page) + " page", "give at least \"" + format_size(page) + "\"");
+        if (mnt.size && mnt.min_size && *mnt.min_size > *mnt.size)
+            d.error(path + "/min_size", "min_size is above size", "make min_size <= size");
+    }
+    for (size_t i = 0; i < p.classes.size(); ++i) {
+        const auto& c = p.classes[i];
+        if (!c.memory)
+            continue;
+        auto path = "/classes/" + std::to_string(i) + "/memory";
+        for (const auto& rule : c.match)
+            if (rule.catch_all)
+                d.error(path, "class " + c.name + " catches every task, so its cgroup would take every process of the host",
+                        "give memory limits only to classes with specific rules; limit the rest through systemd");
+        for (const auto& [kb, _] : c.memory->hugetlb)
+            check_page_size(kb, path + "/hugetlb/" + format_size(kb * 1024), m, d);
+        if (c.memory->mems)
+            check_nodes(*c.memory->mems, path + "/mems", m, d);
+    }
+}
+
 }  // namespace
 
 bool validate(const Policy& p, const Machine& m, Diagnostics& d)
@@ -89,17 +185,12 @@ bool validate(const Policy& p, const Machine& m, Diagnostics& d)
     for (size_t i = 0; i < p.memory.hugetlb.size(); ++i) {
         const auto& pool = p.memory.hugetlb[i];
         auto path = "/memory/hugetlb/" + std::to_string(i);
-        if (!m.hugepage_kb.count(pool.page_kb)) {
-            std::string have;
-            for (auto kb : m.hugepage_kb)
-                have += (have.empty() ? "" : ", ") + format_size(kb * 1024);
-            d.error(path + "/page_size", "this machine has no " + format_size(pool.page_kb * 1024) + " huge pages",
-                    "sizes here: " + (have.empty() ? std::string("none (no hugetlb support)") : have));
-        }
+        check_page_size(pool.page_kb, path + "/page_size", m, d);
         if (pool.node && !m.numa_nodes.count(*pool.node))
             d.error(path + "/node", "NUMA node " + std::to_string(*pool.node) + " does not exist or is offline",
                     "online nodes here are " + format_cpu_list(m.numa_nodes) + "; leave node out for a system-wide pool");
     }
+    check_memory(p, m, d);
     if (m.nr_possible_cpus > 256)
         d.error("/", "this machine has " + std::to_string(m.nr_possible_cpus) + " possible CPUs",
                 "llm_sched supports up to 256 CPUs");

@@ -47,35 +47,7 @@ bool same_endpoint(const std::optional<policy::Endpoint>& a, const std::optional
 
 }  // namespace
 
-Daemon::Daemon(Options opt) : opt_(std::move(opt)), machine_(policy::Machine::probe()), knobs_(opt_.state_dir) {}
-
-// Makes the memory knobs match spec (a diff against what is applied now).
-std::optional<std::string> Daemon::apply_memory(const policy::MemorySpec& spec, const char* when)
-{
-    auto rep = knobs_.apply(memory::plan(spec, machine_.mem_total_bytes));
-    for (const auto& r : rep.restored)
-        spdlog::info("memory ({}): restored {}, which the policy no longer sets", when, r);
-    for (const auto& k : rep.knobs) {
-        if (k.ok)
-            spdlog::info("memory ({}): {} = {} (was {})", when, k.name, k.got, k.original);
-        else
-            spdlog::warn("memory ({}): {} wanted {}, the kernel has {}{}{}", when, k.name, k.wanted, k.got,
-                         k.error.empty() ? "" : ": ", k.error);
-    }
-    memory_report_ = rep.knobs;
-    return rep.fatal;
-}
-
-void Daemon::restore_memory()
-{
-    size_t n = knobs_.originals().size();
-    auto failed = knobs_.restore_all();
-    for (const auto& f : failed)
-        spdlog::error("memory: restore failed: {}", f);
-    if (n)
-        spdlog::info("memory: restored {} of {} original values", n - failed.size(), n);
-    memory_report_.clear();
-}
+Daemon::Daemon(Options opt) : opt_(std::move(opt)), machine_(policy::Machine::probe()), memory_(opt_.state_dir, machine_) {}
 
 std::optional<std::string> Daemon::start_scheduler()
 {
@@ -210,10 +182,10 @@ ReloadResult Daemon::reload(const std::string& why, uint64_t received_ns)
             sched_->push(*live_->compiled.table);  // back to the previous generation
         return refuse(*err);
     }
-    if (auto err = apply_memory(next->policy.memory, "reload")) {
+    if (auto err = memory_.apply(next->policy, "reload")) {
         if (sched_)
             sched_->push(*live_->compiled.table);
-        apply_memory(live_->policy.memory, "rollback");
+        memory_.apply(live_->policy, "rollback");
         return refuse("memory: " + *err);
     }
     res.applied_ns = mono_ns();
@@ -315,15 +287,7 @@ nlohmann::json Daemon::status_json() const
                                   std::to_string(metrics_->endpoint().port) + "/metrics"
                             : "off";
     j["watching_config"] = watch_.has_value();
-    j["memory"] = nlohmann::json::array();
-    for (const auto& k : memory_report_)
-        j["memory"].push_back({{"name", k.name},
-                               {"path", k.path},
-                               {"wanted", k.wanted},
-                               {"now", k.got},
-                               {"original", k.original},
-                               {"ok", k.ok},
-                               {"error", k.error}});
+    j["memory"] = memory_.status_json();
     return j;
 }
 
@@ -424,6 +388,7 @@ int Daemon::poll_timeout_ms() const
         sooner(*reattach_at_);
     if (watchdog_every_.count() > 0)
         sooner(last_watchdog_ + watchdog_every_);
+    sooner(last_memory_tick_ + memory_.tick_every());
     if (opt_.stats_interval_s > 0)
         sooner(last_stats_ + std::chrono::duration_cast<Clock::duration>(
                                  std::chrono::duration<double>(opt_.stats_interval_s)));
@@ -446,7 +411,7 @@ int Daemon::run()
 
     auto status = sched::read_sched_ext_status();
     if (live_->policy.scheduler.enabled) {
-        if (!status.available && live_->policy.memory.empty()) {
+        if (!status.available && live_->policy.memory.empty() && !live_->policy.has_class_cgroups()) {
             spdlog::error("this kernel has no sched_ext (/sys/kernel/sched_ext is missing; it needs "
                           "CONFIG_SCHED_CLASS_EXT=y, Linux 6.12+): cannot run llm_sched");
             return 1;
@@ -475,17 +440,13 @@ int Daemon::run()
         return 1;
     }
 
-    size_t adopted = 0;
-    if (auto e = knobs_.adopt(&adopted)) {
+    if (auto e = memory_.adopt()) {
         spdlog::error("{}", *e);
         return 1;
     }
-    if (adopted)
-        spdlog::warn("memory: adopted {} original values saved by a previous llm-schedd (it did not stop cleanly)",
-                     adopted);
-    if (auto e = apply_memory(live_->policy.memory, "start")) {
+    if (auto e = memory_.apply(live_->policy, "start")) {
         spdlog::error("memory: {}; restoring what was changed", *e);
-        restore_memory();
+        memory_.restore(false);
         return 1;
     }
 
@@ -503,7 +464,7 @@ int Daemon::run()
     if (live_->policy.scheduler.enabled && !no_sched_ext_) {
         if (auto e = start_scheduler()) {
             spdlog::error("{}", *e);
-            restore_memory();
+            memory_.restore(false);
             return 1;
         }
     } else {
@@ -518,15 +479,16 @@ int Daemon::run()
                  live_->policy.daemon.control_group ? " (read-only for group " + *live_->policy.daemon.control_group + ")"
                                                     : " (root only)");
     notify_status();
-    last_stats_ = last_watchdog_ = Clock::now();
+    last_stats_ = last_watchdog_ = last_memory_tick_ = Clock::now();
 
     for (;;) {
-        pollfd pfd[4] = {{sfd.get(), POLLIN, 0}, {control_->fd(), POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
+        pollfd pfd[5] = {{sfd.get(), POLLIN, 0}, {control_->fd(), POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0},
+                         {memory_.events_fd(), POLLIN, 0}};
         if (metrics_)
             pfd[2].fd = metrics_->fd();
         if (watch_)
             pfd[3].fd = watch_->fd();
-        poll(pfd, 4, poll_timeout_ms());
+        poll(pfd, 5, poll_timeout_ms());
 
         bool stop = false;
         signalfd_siginfo si{};
@@ -546,6 +508,8 @@ int Daemon::run()
             metrics_->serve([this] { return prometheus(); });
         if (watch_ && (pfd[3].revents & POLLIN) && watch_->drain())
             file_changed_at_ = Clock::now();
+        if (pfd[4].fd >= 0 && (pfd[4].revents & POLLIN))
+            memory_.on_events();
         reload_if_file_changed();
         if (sched_) {
             if (auto rec = sched_->exit_record())
@@ -556,6 +520,10 @@ int Daemon::run()
         if (watchdog_every_.count() > 0 && now - last_watchdog_ >= watchdog_every_) {
             last_watchdog_ = now;
             sd_notify(0, "WATCHDOG=1");
+        }
+        if (now - last_memory_tick_ >= memory_.tick_every()) {
+            last_memory_tick_ = now;
+            memory_.tick();
         }
         if (opt_.stats_interval_s > 0 && now - last_stats_ >= std::chrono::duration<double>(opt_.stats_interval_s)) {
             last_stats_ = now;
@@ -577,10 +545,7 @@ int Daemon::run()
         sched_.reset();
         spdlog::info("scheduler detached: sched_ext state {}", sched::read_sched_ext_status().state);
     }
-    if (live_->policy.memory.restore_on_exit)
-        restore_memory();
-    else if (!knobs_.originals().empty())
-        spdlog::info("memory: restore_on_exit is off; the originals stay saved in {}", opt_.state_dir);
+    memory_.restore(!live_->policy.memory.restore_on_exit);
     control_.reset();
     return 0;
 }

@@ -14,7 +14,7 @@
 #include "control/control_socket.h"
 #include "control/metrics_http.h"
 #include "control/request.h"
-#include "memory/knob_store.h"
+#include "memory/memory_manager.h"
 #include "policy/machine.h"
 #include "sched/bpf_scheduler.h"
 #include "sched/stats_report.h"
@@ -54,8 +54,6 @@ private:
     std::string prometheus() const;
     void log_stats() const;
     void notify_status() const;
-    std::optional<std::string> apply_memory(const policy::MemorySpec& spec, const char* when);
-    void restore_memory();
     int poll_timeout_ms() const;
 
     Options opt_;
@@ -69,8 +67,8 @@ private:
     bool no_sched_ext_ = false;  // memory-only mode on a kernel without sched_ext
     std::string last_exit_;  // the kernel's last exit record, for status
 
-    memory::KnobStore knobs_;
-    std::vector<memory::KnobResult> memory_report_;
+    memory::MemoryManager memory_;
+    Clock::time_point last_memory_tick_{};
     std::optional<control::ControlSocket> control_;
     std::optional<control::MetricsHttp> metrics_;
     std::optional<ConfigWatch> watch_;

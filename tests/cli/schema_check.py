@@ -12,7 +12,10 @@ schema = json.loads((root / "configs/llm-schedd.schema.json").read_text())
 jsonschema.Draft202012Validator.check_schema(schema)
 validator = jsonschema.Draft202012Validator(schema)
 failures = 0
-for path in [root / "configs/default.json", *sorted((root / "configs/examples").glob("*.json"))]:
+shipped = [root / "configs/default.json", *sorted((root / "configs/examples").glob("*.json"))]
+# The VM lane's policies use every key; the test-only fault flag aside, they must validate too.
+scenario_policies = sorted((root / "tests/vm/scenarios/data").glob("*.json"))
+for path in shipped + scenario_policies:
     errors = list(validator.iter_errors(json.loads(path.read_text())))
     for e in errors:
         print(f"FAIL {path.name}: /{'/'.join(map(str, e.path))}: {e.message}")
@@ -27,6 +30,10 @@ mistakes = {
     "bad cpu list": lambda p: p["classes"][0].update(cpus="0-"),
     "phases missing backward": lambda p: p["classes"][0]["phases"].pop("backward"),
     "no classes": lambda p: p.update(classes=[]),
+    "bad memory limit": lambda p: p["classes"][0].update(memory={"max": "lots"}),
+    "unknown class memory key": lambda p: p["classes"][0].update(memory={"swap": 0}),
+    "relative hugetlbfs path": lambda p: p.update(memory={"hugetlbfs": [{"path": "dev/huge"}]}),
+    "bad mTHP mode": lambda p: p.update(memory={"thp": {"sizes": {"64K": "sometimes"}}}),
 }
 for name, mutate in mistakes.items():
     doc = json.loads(json.dumps(good))

@@ -1,0 +1,443 @@
+#include "memory/cgroup_tree.h"
+
+#include <libcgroup.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "policy/units.h"
+#include "util/read_file.h"
+#include "util/state_file.h"
+
+namespace llm::memory {
+namespace {
+
+bool is_dir(const std::string& p)
+{
+    struct stat st {};
+    return stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::string trim(std::string s)
+{
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
+        s.pop_back();
+    return s;
+}
+
+std::optional<std::string> read_text(const std::string& path)
+{
+    int err = 0;
+    auto t = util::read_file(path, &err);
+    return t ? std::optional<std::string>(trim(*t)) : std::nullopt;
+}
+
+std::set<std::string> words(const std::string& text)
+{
+    std::set<std::string> out;
+    std::istringstream in(text);
+    std::string w;
+    while (in >> w)
+        out.insert(w);
+    return out;
+}
+
+std::string parent_of(const std::string& path)
+{
+    auto pos = path.rfind('/');
+    return pos == 0 || pos == std::string::npos ? "/" : path.substr(0, pos);
+}
+
+// libcgroup names cgroups relative to the mount, without the leading '/'.
+std::string rel(const std::string& path) { return path == "/" ? "" : path.substr(1); }
+
+std::string lib_error(int ret)
+{
+    std::string s = cgroup_strerror(ret);
+    if (ret == ECGOTHER)
+        s += ": " + std::string(std::strerror(cgroup_get_last_errno()));
+    return s;
+}
+
+// A libcgroup handle for one cgroup, with the controllers it is reached through.
+struct Handle {
+    cgroup* cg = nullptr;
+    Handle(const std::string& path, const std::set<std::string>& ctrls)
+    {
+        cg = cgroup_new_cgroup(rel(path).c_str());
+        for (const auto& c : ctrls)
+            cgroup_add_controller(cg, c.c_str());
+    }
+    ~Handle() { cgroup_free(&cg); }
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+};
+
+uint64_t to_u64(const std::optional<std::string>& s)
+{
+    if (!s || s->empty() || s->find_first_not_of("0123456789") != std::string::npos)
+        return 0;
+    return std::stoull(*s);
+}
+
+uint64_t oom_kills(const std::string& events_file)
+{
+    auto t = read_text(events_file);
+    if (!t)
+        return 0;
+    std::istringstream in(*t);
+    std::string k;
+    uint64_t v = 0;
+    while (in >> k >> v)
+        if (k == "oom_kill")
+            return v;
+    return 0;
+}
+
+}  // namespace
+
+CgroupTree::CgroupTree(std::string state_dir, std::string mount)
+    : state_file_(std::move(state_dir) + "/cgroups.json"), mount_(std::move(mount))
+{
+}
+
+std::optional<std::string> CgroupTree::adopt(size_t* adopted)
+{
+    *adopted = 0;
+    if (!std::filesystem::exists(state_file_))
+        return std::nullopt;
+    int err = 0;
+    auto text = util::read_file(state_file_, &err);
+    if (!text)
+        return "cannot read " + state_file_ + ": " + std::strerror(err);
+    auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+        return state_file_ + " is damaged; check the cgroups below " + mount_ + " by hand, then remove it";
+    created_ = j.value("created", std::vector<std::string>{});
+    enabled_ = j.value("enabled", std::map<std::string, std::set<std::string>>{});
+    for (const auto& [tgid, from] : j.value("moved", std::map<std::string, std::string>{}))
+        origin_[static_cast<uint32_t>(std::stoul(tgid))] = from;
+    *adopted = created_.size() + origin_.size();
+    return std::nullopt;
+}
+
+std::optional<std::string> CgroupTree::save() const
+{
+    if (created_.empty() && enabled_.empty() && origin_.empty()) {
+        std::error_code ec;
+        std::filesystem::remove(state_file_, ec);
+        return std::nullopt;
+    }
+    nlohmann::json j;
+    j["created"] = created_;
+    j["enabled"] = enabled_;
+    nlohmann::json moved = nlohmann::json::object();
+    for (const auto& [tgid, from] : origin_)
+        moved[std::to_string(tgid)] = from;
+    j["moved"] = moved;
+    return util::write_state_file(state_file_, j.dump(2) + "\n");
+}
+
+std::optional<std::string> CgroupTree::class_path(const std::string& class_name) const
+{
+    for (const auto& c : plan_.classes)
+        if (c.class_name == class_name)
+            return c.path;
+    return std::nullopt;
+}
+
+// Controllers a child of `parent` needs must be on in parent's
+// cgroup.subtree_control. Written to cgroupfs directly: libcgroup 2.0.x
+// starts enabling one level below the root and never touches the root's
+// file (issues 351 and 405), and systemd does not enable hugetlb there.
+std::optional<std::string> CgroupTree::ensure_controllers(const std::string& parent,
+                                                          const std::set<std::string>& ctrls)
+{
+    auto base = parent == "/" ? mount_ : fs(parent);
+    auto on = words(read_text(base + "/cgroup.subtree_control").value_or(""));
+    auto offered = words(read_text(base + "/cgroup.controllers").value_or(""));
+    for (const auto& c : ctrls) {
+        if (on.count(c))
+            continue;
+        if (!offered.count(c))
+            return "the kernel offers no " + c + " controller at " + base + " (cgroup.controllers: " +
+                   read_text(base + "/cgroup.controllers").value_or("?") + ")";
+        enabled_[parent].insert(c);
+        if (auto err = save())
+            return err;
+        if (auto err = util::write_kernel_file(base + "/cgroup.subtree_control", "+" + c)) {
+            enabled_[parent].erase(c);
+            if (enabled_[parent].empty())
+                enabled_.erase(parent);
+            save();
+            return *err + (errno == EBUSY ? "; cgroup v2 lets a cgroup with processes of its own enable "
+                                            "controllers only for itself: move them into a child cgroup"
+                                          : "");
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> CgroupTree::create(const std::string& path, const std::set<std::string>& ctrls)
+{
+    created_.push_back(path);
+    if (auto err = save()) {
+        created_.pop_back();
+        return err;
+    }
+    Handle h(path, ctrls);
+    int ret = cgroup_create_cgroup(h.cg, 0);
+    if (ret != 0 || !is_dir(fs(path))) {
+        created_.pop_back();
+        save();
+        return "libcgroup could not create " + fs(path) + ": " + lib_error(ret);
+    }
+    return std::nullopt;
+}
+
+void CgroupTree::write_files(const ClassCgroup& cg, CgroupReport& rep)
+{
+    for (const auto& f : cg.files) {
+        CgroupFileResult r{cg.path, f.name, f.value, "", "", false};
+        auto dir = fs(cg.path);
+        uint64_t usage = to_u64(read_text(dir + "/memory.current"));
+        uint64_t kills = oom_kills(dir + "/memory.events");
+        Handle h(cg.path, {f.name.substr(0, f.name.find('.'))});
+        cgroup_add_value_string(cgroup_get_controller(h.cg, f.name.substr(0, f.name.find('.')).c_str()), f.name.c_str(),
+                                f.value.c_str());
+        if (int ret = cgroup_modify_cgroup(h.cg); ret != 0)
+            r.error = "writing \"" + f.value + "\" to " + dir + "/" + f.name + " failed: " + lib_error(ret);
+        r.got = read_text(dir + "/" + f.name).value_or("");
+        // Memory limits are kept in whole pages.
+        bool numeric = f.value.find_first_not_of("0123456789") == std::string::npos;
+        uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+        r.ok = r.error.empty() && (r.got == f.value || (numeric && r.got == std::to_string(std::stoull(f.value) / page * page)));
+        if (r.error.empty() && !r.ok)
+            r.error = dir + "/" + f.name + " reads \"" + r.got + "\" after writing \"" + f.value + "\"";
+        if (f.name == "memory.max" && numeric && r.error.empty() && usage > std::stoull(f.value)) {
+            uint64_t after = to_u64(read_text(dir + "/memory.current"));
+            uint64_t killed = oom_kills(dir + "/memory.events") - kills;
+            rep.notes.push_back(cg.path + ": memory.max " + policy::format_size(std::stoull(f.value)) +
+                                " is below its usage of " + policy::format_size(usage) + "; the kernel reclaimed to " +
+                                policy::format_size(after) +
+                                (killed ? " and OOM-killed " + std::to_string(killed) + " process(es) in it" : ""));
+        }
+        rep.files.push_back(std::move(r));
+    }
+}
+
+CgroupReport CgroupTree::apply(const CgroupPlan& plan)
+{
+    CgroupReport rep;
+    if (plan.empty()) {
+        for (const auto& e : release_all())
+            rep.notes.push_back(e);
+        plan_ = plan;
+        return rep;
+    }
+    if (!is_dir(mount_) || !std::filesystem::exists(mount_ + "/cgroup.controllers")) {
+        rep.fatal = "no cgroup v2 file system at " + mount_ + "; mount it (mount -t cgroup2 none " + mount_ + ")";
+        return rep;
+    }
+    if (!lib_ready_) {
+        if (int ret = cgroup_init(); ret != 0) {
+            rep.fatal = "libcgroup cannot start: " + lib_error(ret);
+            return rep;
+        }
+        lib_ready_ = true;
+    }
+    if (!plan_.empty() && plan_.root != plan.root)
+        for (const auto& e : release_all())
+            rep.notes.push_back(e);
+    // The chain from the mount down to the root of the class cgroups.
+    std::vector<std::string> chain;
+    for (auto p = plan.root; p != "/"; p = parent_of(p))
+        chain.insert(chain.begin(), p);
+    for (const auto& p : chain) {
+        if (auto err = ensure_controllers(parent_of(p), plan.controllers)) {
+            rep.fatal = *err;
+            return rep;
+        }
+        if (!is_dir(fs(p)))
+            if (auto err = create(p, plan.controllers)) {
+                rep.fatal = *err;
+                return rep;
+            }
+    }
+    if (auto procs = read_text(fs(plan.root) + "/cgroup.procs"); procs && !procs->empty()) {
+        rep.fatal = fs(plan.root) + " holds processes of its own (" + *procs +
+                    "); cgroup v2 lets only leaf cgroups hold processes when children have controllers: "
+                    "move them out or choose another memory.cgroup_root";
+        return rep;
+    }
+    for (const auto& cg : plan.classes) {
+        if (!is_dir(fs(cg.path)))
+            if (auto err = create(cg.path, plan.controllers)) {
+                rep.fatal = *err;
+                return rep;
+            }
+        // Creating a child through libcgroup should have enabled the
+        // controllers in the parent; check, since 2.0.x skips levels (issue 351).
+        if (auto err = ensure_controllers(plan.root, plan.controllers)) {
+            rep.fatal = *err;
+            return rep;
+        }
+        write_files(cg, rep);
+    }
+    // Class cgroups the new plan no longer has.
+    for (const auto& old : plan_.classes) {
+        bool kept = std::any_of(plan.classes.begin(), plan.classes.end(), [&](const ClassCgroup& c) { return c.path == old.path; });
+        if (!kept) {
+            if (auto err = move_out(old.path))
+                rep.notes.push_back(*err);
+            if (auto err = remove(old.path))
+                rep.notes.push_back(*err);
+        }
+    }
+    plan_ = plan;
+    for (const auto& f : rep.files)
+        if (!f.ok && !rep.fatal)
+            rep.fatal = f.error;
+    return rep;
+}
+
+std::optional<std::string> CgroupTree::place(uint32_t tgid, const std::string& class_name, const std::string& from)
+{
+    auto path = class_path(class_name);
+    if (!path)
+        return "class " + class_name + " has no cgroup";
+    if (!is_dir(fs(*path)))
+        repair();
+    bool recorded = origin_.emplace(tgid, from).second;
+    if (recorded)
+        if (auto err = save())
+            return err;
+    Handle h(*path, plan_.controllers);
+    int ret = cgroup_attach_task_pid(h.cg, static_cast<pid_t>(tgid));
+    if (ret != 0) {
+        int err = cgroup_get_last_errno();
+        if (recorded) {
+            origin_.erase(tgid);
+            save();
+        }
+        if (ret == ECGOTHER && err == ESRCH)
+            return std::nullopt;  // it exited meanwhile
+        return "cannot move process " + std::to_string(tgid) + " into " + fs(*path) + ": " + lib_error(ret);
+    }
+    return std::nullopt;
+}
+
+std::vector<std::string> CgroupTree::repair()
+{
+    std::vector<std::string> done;
+    for (const auto& cg : plan_.classes) {
+        if (is_dir(fs(cg.path)))
+            continue;
+        // Its processes went with it (the kernel refuses to remove a populated
+        // cgroup), so their original cgroups no longer need remembering.
+        created_.erase(std::remove(created_.begin(), created_.end(), cg.path), created_.end());
+        CgroupReport rep;
+        if (auto err = create(cg.path, plan_.controllers)) {
+            done.push_back(cg.path + " was removed by someone else and cannot be recreated: " + *err);
+            continue;
+        }
+        write_files(cg, rep);
+        done.push_back(cg.path + " was removed by someone else; recreated with its limits");
+    }
+    return done;
+}
+
+std::optional<std::string> CgroupTree::move_out(const std::string& path)
+{
+    auto procs = read_text(fs(path) + "/cgroup.procs");
+    if (!procs)
+        return std::nullopt;
+    std::istringstream in(*procs);
+    uint32_t tgid;
+    std::string failed;
+    while (in >> tgid) {
+        auto it = origin_.find(tgid);
+        std::string dest = it != origin_.end() && is_dir(fs(it->second)) ? it->second : "/";
+        if (dest == "/") {
+            // libcgroup 2.0.2 crashes attaching to the root cgroup on v2
+            // (cgroup_attach_task_pid(NULL, ...) looks for v1's "tasks"
+            // files; seen as SIGSEGV in the VM lane), so write the root's
+            // cgroup.procs directly.
+            auto err = util::write_kernel_file(mount_ + "/cgroup.procs", std::to_string(tgid));
+            if (err && errno != ESRCH)
+                failed += " " + std::to_string(tgid) + " (" + *err + ")";
+        } else {
+            Handle h(dest, plan_.controllers.empty() ? std::set<std::string>{"memory"} : plan_.controllers);
+            int ret = cgroup_attach_task_pid(h.cg, static_cast<pid_t>(tgid));
+            if (ret != 0 && !(ret == ECGOTHER && cgroup_get_last_errno() == ESRCH))
+                failed += " " + std::to_string(tgid) + " (" + lib_error(ret) + ")";
+        }
+        if (it != origin_.end())
+            origin_.erase(it);
+    }
+    save();
+    if (!failed.empty())
+        return "could not move these processes out of " + fs(path) + ":" + failed;
+    return std::nullopt;
+}
+
+std::optional<std::string> CgroupTree::remove(const std::string& path)
+{
+    auto it = std::find(created_.begin(), created_.end(), path);
+    if (it == created_.end())
+        return std::nullopt;  // it was there before the daemon: leave it
+    Handle h(path, plan_.controllers);
+    int ret = cgroup_delete_cgroup(h.cg, 1);
+    if (is_dir(fs(path)))
+        return "cannot remove " + fs(path) + ": " + (ret ? lib_error(ret) : std::string("it is still there"));
+    created_.erase(it);
+    save();
+    return std::nullopt;
+}
+
+std::vector<std::string> CgroupTree::release_all()
+{
+    std::vector<std::string> problems;
+    if (!lib_ready_ && (!created_.empty() || !origin_.empty())) {
+        if (int ret = cgroup_init(); ret != 0)
+            return {"libcgroup cannot start: " + lib_error(ret)};
+        lib_ready_ = true;
+    }
+    // Children before parents.
+    auto created = created_;
+    std::sort(created.begin(), created.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    for (const auto& path : created) {
+        if (auto err = move_out(path))
+            problems.push_back(*err);
+        if (auto err = remove(path))
+            problems.push_back(*err);
+    }
+    // Processes moved into cgroups the daemon did not create.
+    for (const auto& cg : plan_.classes)
+        if (auto err = move_out(cg.path))
+            problems.push_back(*err);
+    // Undo controller enables, deepest first. A controller another child
+    // still uses cannot be disabled (EBUSY); that is reported and left on.
+    for (auto it = enabled_.rbegin(); it != enabled_.rend(); ++it) {
+        auto base = it->first == "/" ? mount_ : fs(it->first);
+        if (!is_dir(base))
+            continue;
+        for (const auto& c : it->second)
+            if (auto err = util::write_kernel_file(base + "/cgroup.subtree_control", "-" + c))
+                problems.push_back(*err + " (left enabled)");
+    }
+    enabled_.clear();
+    origin_.clear();
+    plan_ = {};
+    if (auto err = save())
+        problems.push_back(*err);
+    return problems;
+}
+
+}  // namespace llm::memory

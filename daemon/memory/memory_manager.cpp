@@ -1,0 +1,218 @@
+#include "memory/memory_manager.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "memory/cgroup_plan.h"
+#include "memory/knob_plan.h"
+#include "memory/placement.h"
+#include "memory/process_scan.h"
+#include "util/read_file.h"
+
+namespace llm::memory {
+
+MemoryManager::MemoryManager(const std::string& state_dir, policy::Machine machine)
+    : machine_(std::move(machine)), knobs_(state_dir), mounts_(state_dir), cgroups_(state_dir)
+{
+}
+
+std::optional<std::string> MemoryManager::adopt()
+{
+    size_t knobs = 0, mounts = 0, cgroups = 0;
+    if (auto e = knobs_.adopt(&knobs))
+        return e;
+    if (auto e = mounts_.adopt(&mounts))
+        return e;
+    if (auto e = cgroups_.adopt(&cgroups))
+        return e;
+    if (knobs + mounts + cgroups)
+        spdlog::warn("memory: adopted {} original values, {} mounts and {} cgroup records saved by a previous "
+                     "llm-schedd (it did not stop cleanly)",
+                     knobs, mounts, cgroups);
+    return std::nullopt;
+}
+
+std::optional<std::string> MemoryManager::apply(const policy::Policy& p, const char* when)
+{
+    notes_.clear();
+    int err = 0;
+    for (const auto& n : cmdline_pins(util::read_file("/proc/cmdline", &err).value_or(""), p.memory)) {
+        spdlog::warn("memory ({}): {}", when, n);
+        notes_.push_back(n);
+    }
+    auto rep = knobs_.apply(plan(p.memory, machine_.mem_total_bytes), p.memory.compact_retry_ns);
+    for (const auto& r : rep.restored)
+        spdlog::info("memory ({}): restored {}, which the policy no longer sets", when, r);
+    for (const auto& k : rep.knobs) {
+        if (k.ok)
+            spdlog::info("memory ({}): {} = {} (was {})", when, k.name, k.got, k.original);
+        else
+            spdlog::warn("memory ({}): {} wanted {}, the kernel has {}{}{}{}", when, k.name, k.wanted, k.got,
+                         k.error.empty() ? "" : ": ", k.error,
+                         k.compactions ? " after " + std::to_string(k.compactions) + " compactions" : "");
+    }
+    knob_report_ = rep.knobs;
+    if (rep.fatal)
+        return rep.fatal;
+
+    auto mrep = mounts_.apply(p.memory.hugetlbfs);
+    for (const auto& path : mrep.released)
+        spdlog::info("memory ({}): unmounted {}, which the policy no longer has", when, path);
+    for (const auto& b : mrep.busy) {
+        spdlog::warn("memory ({}): {}", when, b);
+        notes_.push_back(b);
+    }
+    for (const auto& m : mrep.mounts)
+        spdlog::info("memory ({}): hugetlbfs {} {} ({})", when, m.path, m.action, m.options);
+    mount_report_ = mrep.mounts;
+    if (mrep.fatal)
+        return mrep.fatal;
+
+    auto crep = cgroups_.apply(plan_cgroups(p, machine_.hugepage_kb));
+    for (const auto& f : crep.files)
+        if (f.ok)
+            spdlog::debug("memory ({}): {}/{} = {}", when, f.cgroup, f.file, f.got);
+        else
+            spdlog::warn("memory ({}): {}", when, f.error);
+    for (const auto& n : crep.notes) {
+        spdlog::warn("memory ({}): {}", when, n);
+        notes_.push_back(n);
+    }
+    if (!crep.files.empty())
+        spdlog::info("memory ({}): {} class cgroups below {} ({} files written)", when, cgroups_.plan().classes.size(),
+                     cgroups_.plan().root, crep.files.size());
+    cgroup_report_ = crep.files;
+    if (crep.fatal)
+        return crep.fatal;
+    policy_ = p;
+    if (!cgroups_.plan().empty()) {
+        open_events();
+        place_all(when);
+    }
+    return std::nullopt;
+}
+
+void MemoryManager::open_events()
+{
+    if (events_tried_)
+        return;
+    events_tried_ = true;
+    ProcEvents ev;
+    if (auto err = ev.open()) {
+        spdlog::warn("memory: no process events ({}); new processes are found by a /proc scan every {} ms", *err,
+                     tick_every().count());
+        return;
+    }
+    events_ = std::move(ev);
+    spdlog::info("memory: placing new processes as they exec (proc connector)");
+}
+
+void MemoryManager::place(const ProcessFacts& proc)
+{
+    if (proc.tgid == static_cast<uint32_t>(getpid()))
+        return;  // the daemon stays in the cgroup systemd gave it
+    auto cls = cgroup_class_of(policy_, proc);
+    if (!cls)
+        return;
+    const auto& name = policy_.classes[*cls].name;
+    auto path = cgroups_.class_path(name);
+    if (!path || cgroup_under(proc.cgroup, *path))
+        return;
+    if (auto err = cgroups_.place(proc.tgid, name, proc.cgroup)) {
+        spdlog::warn("memory: {}", *err);
+        return;
+    }
+    ++placed_total_;
+    spdlog::info("memory: moved process {} ({}) from {} to {}", proc.tgid, proc.comm, proc.cgroup, *path);
+}
+
+void MemoryManager::place_all(const char* why)
+{
+    for (const auto& proc : scan_processes())
+        place(proc);
+    spdlog::debug("memory: placement scan ({})", why);
+}
+
+void MemoryManager::on_events()
+{
+    if (!events_)
+        return;
+    bool overrun = false;
+    auto tgids = events_->drain(&overrun);
+    if (cgroups_.plan().empty())
+        return;
+    if (overrun) {
+        spdlog::warn("memory: process events were lost (socket buffer full); rescanning /proc");
+        place_all("overrun");
+        return;
+    }
+    for (uint32_t tgid : tgids)
+        if (auto proc = read_process(tgid))
+            place(*proc);
+}
+
+void MemoryManager::tick()
+{
+    if (cgroups_.plan().empty())
+        return;
+    for (const auto& msg : cgroups_.repair()) {
+        spdlog::warn("memory: {}", msg);
+        notes_.push_back(msg);
+    }
+    if (!events_)
+        place_all("periodic scan");
+}
+
+void MemoryManager::restore(bool keep_originals)
+{
+    events_.reset();
+    events_tried_ = false;
+    if (keep_originals) {
+        spdlog::info("memory: restore_on_exit is off; knobs, mounts and cgroups stay as they are, and what they "
+                     "replaced stays on record for the next llm-schedd");
+        return;
+    }
+    for (const auto& e : cgroups_.release_all())
+        spdlog::error("memory: {}", e);
+    auto mrep = mounts_.release_all();
+    for (const auto& path : mrep.released)
+        spdlog::info("memory: unmounted {}", path);
+    for (const auto& b : mrep.busy)
+        spdlog::warn("memory: {}", b);
+    size_t n = knobs_.originals().size();
+    auto failed = knobs_.restore_all();
+    for (const auto& f : failed)
+        spdlog::error("memory: restore failed: {}", f);
+    if (n)
+        spdlog::info("memory: restored {} of {} original values", n - failed.size(), n);
+    knob_report_.clear();
+    mount_report_.clear();
+    cgroup_report_.clear();
+}
+
+nlohmann::json MemoryManager::status_json() const
+{
+    nlohmann::json j;
+    j["knobs"] = nlohmann::json::array();
+    for (const auto& k : knob_report_)
+        j["knobs"].push_back({{"name", k.name},
+                              {"path", k.path},
+                              {"wanted", k.wanted},
+                              {"now", k.got},
+                              {"original", k.original},
+                              {"ok", k.ok},
+                              {"error", k.error}});
+    j["hugetlbfs"] = nlohmann::json::array();
+    for (const auto& m : mount_report_)
+        j["hugetlbfs"].push_back({{"path", m.path}, {"options", m.options}, {"action", m.action}, {"error", m.error}});
+    j["cgroups"] = nlohmann::json::array();
+    for (const auto& f : cgroup_report_)
+        j["cgroups"].push_back({{"cgroup", f.cgroup}, {"file", f.file}, {"wanted", f.wanted}, {"now", f.got},
+                                {"ok", f.ok}, {"error", f.error}});
+    j["placed"] = placed_total_;
+    j["process_events"] = events_ ? "proc connector" : cgroups_.plan().empty() ? "off" : "periodic /proc scan";
+    j["notes"] = notes_;
+    return j;
+}
+
+}  // namespace llm::memory
