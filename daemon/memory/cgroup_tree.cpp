@@ -59,9 +59,13 @@ std::string rel(const std::string& path) { return path == "/" ? "" : path.substr
 
 std::string lib_error(int ret)
 {
-    std::string s = cgroup_strerror(ret);
+    int err = errno;
+    int last = cgroup_get_last_errno();
     if (ret == ECGOTHER)
-        s += ": " + std::string(std::strerror(cgroup_get_last_errno()));
+        return std::string("libcgroup: ") + std::strerror(last ? last : err);
+    std::string s = std::string("libcgroup: ") + cgroup_strerror(ret);
+    if (last || err)
+        s += " (" + std::string(std::strerror(last ? last : err)) + ")";
     return s;
 }
 
@@ -196,7 +200,7 @@ std::optional<std::string> CgroupTree::create(const std::string& path, const std
     if (ret != 0 || !is_dir(fs(path))) {
         created_.pop_back();
         save();
-        return "libcgroup could not create " + fs(path) + ": " + lib_error(ret);
+        return "cannot create " + fs(path) + " (" + lib_error(ret) + ")";
     }
     return std::nullopt;
 }
@@ -364,20 +368,15 @@ std::optional<std::string> CgroupTree::move_out(const std::string& path)
     while (in >> tgid) {
         auto it = origin_.find(tgid);
         std::string dest = it != origin_.end() && is_dir(fs(it->second)) ? it->second : "/";
-        if (dest == "/") {
-            // libcgroup 2.0.2 crashes attaching to the root cgroup on v2
-            // (cgroup_attach_task_pid(NULL, ...) looks for v1's "tasks"
-            // files; seen as SIGSEGV in the VM lane), so write the root's
-            // cgroup.procs directly.
-            auto err = util::write_kernel_file(mount_ + "/cgroup.procs", std::to_string(tgid));
-            if (err && errno != ESRCH)
-                failed += " " + std::to_string(tgid) + " (" + *err + ")";
-        } else {
-            Handle h(dest, plan_.controllers.empty() ? std::set<std::string>{"memory"} : plan_.controllers);
-            int ret = cgroup_attach_task_pid(h.cg, static_cast<pid_t>(tgid));
-            if (ret != 0 && !(ret == ECGOTHER && cgroup_get_last_errno() == ESRCH))
-                failed += " " + std::to_string(tgid) + " (" + lib_error(ret) + ")";
-        }
+        // Back to where it came from, through cgroupfs: libcgroup 2.0.2
+        // crashes attaching to the root cgroup on v2 (cgroup_attach_task_pid
+        // with NULL looks for v1 "tasks" files; SIGSEGV in the VM lane), and
+        // refuses a destination where the listed controllers are not enabled
+        // ("Cgroup is not mounted"), though a v2 move is one cgroup.procs
+        // write whatever the controllers.
+        auto err = util::write_kernel_file((dest == "/" ? mount_ : fs(dest)) + "/cgroup.procs", std::to_string(tgid));
+        if (err && errno != ESRCH)
+            failed += " " + std::to_string(tgid) + " (" + *err + ")";
         if (it != origin_.end())
             origin_.erase(it);
     }
