@@ -69,6 +69,11 @@ std::optional<std::string> KnobStore::restore_one(const std::string& path)
     auto it = originals_.find(path);
     if (it == originals_.end())
         return std::nullopt;
+    // A knob that already holds its original needs no write (and one the
+    // daemon never got to write may not be writable at all).
+    std::string err;
+    if (auto now = read_file(path, &err); now && normalize(formats_[path], *now) == it->second)
+        return std::nullopt;
     // Every knob accepts the normalized form it showed (lru_gen its hex mask).
     return write_file(path, it->second);
 }

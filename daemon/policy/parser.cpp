@@ -443,7 +443,7 @@ void parse_class_memory(const json& v, const std::string& path, ClassMemory& cm,
     auto below = [&](const char* lo_key, std::optional<uint64_t> lo, const char* hi_key, std::optional<uint64_t> hi) {
         if (lo && hi && *lo > *hi)
             d.error(path + "/" + lo_key, std::string(lo_key) + " is above " + hi_key,
-                    std::string("the kernel would protect more than it allows; make ") + lo_key + " <= " + hi_key);
+                    "limits must grow in the order min <= low <= high <= max");
     };
     below("min", cm.min, "low", cm.low);
     below("low", cm.low, "high", cm.high);

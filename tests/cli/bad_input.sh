@@ -32,6 +32,21 @@ cat >"$tmp/overlap.json" <<'J'
                { "name": "c", "match": [ { "default": true } ] } ] }
 J
 expect overlap '/classes/1/cpus.*exclusive'
+# Memory: unknown page sizes, mount paths, cgroup settings.
+echo '{ "classes": [ { "name": "a", "match": [ { "default": true } ] } ], "memory": { "hugetlb": [ { "page_size": "4M", "pages": 1 } ] } }' >"$tmp/pagesize.json"
+expect pagesize '/memory/hugetlb/0/page_size: "4M" is not a huge page size'
+echo '{ "classes": [ { "name": "a", "match": [ { "comm_prefix": "x" } ], "memory": { "hugetlb": { "16K": "1G" } } }, { "name": "b", "match": [ { "default": true } ] } ] }' >"$tmp/cgpagesize.json"
+expect cgpagesize '/classes/0/memory/hugetlb/16K: "16K" is not a huge page size'
+echo '{ "classes": [ { "name": "a", "match": [ { "default": true } ] } ], "memory": { "hugetlbfs": [ { "path": "hugepages" } ] } }' >"$tmp/relmount.json"
+expect relmount '/memory/hugetlbfs/0/path: "hugepages" is not absolute'
+echo '{ "classes": [ { "name": "a", "match": [ { "default": true } ] } ], "memory": { "hugetlbfs": [ { "path": "/sys/kernel/mm/x" } ] } }' >"$tmp/sysmount.json"
+expect sysmount '/memory/hugetlbfs/0/path: "/sys/kernel/mm/x" is inside /sys'
+echo '{ "classes": [ { "name": "a", "match": [ { "default": true } ], "memory": { "max": "1G" } } ] }' >"$tmp/catchall.json"
+expect catchall '/classes/0/memory: class a catches every task'
+echo '{ "classes": [ { "name": "a", "match": [ { "default": true } ] } ], "memory": { "cgroup_root": "/system.slice/llm" } }' >"$tmp/sdroot.json"
+expect sdroot '/memory/cgroup_root: "/system.slice/llm" is below /system.slice, which systemd owns'
+echo '{ "classes": [ { "name": "a", "match": [ { "comm_prefix": "x" } ], "memory": { "max": "1G", "high": "2G" } }, { "name": "b", "match": [ { "default": true } ] } ] }' >"$tmp/order.json"
+expect order '/classes/0/memory/high: high is above max'
 mkdir "$tmp/dir.json"; expect dir "Is a directory"
 echo '{}' >"$tmp/unreadable.json"; chmod 000 "$tmp/unreadable.json"
 if [[ $(id -u) -ne 0 ]]; then

@@ -88,3 +88,17 @@ check "a required pool that falls short refuses the start (exit $rc)" test "$rc"
 snapshot >/tmp/after3.txt
 check "and every knob is back to its original" same /tmp/orig.txt /tmp/after3.txt
 check "and llm_sched was never attached ($(scx_state))" test "$(scx_state)" = disabled
+
+# A write the kernel refuses: the error names the file and the value, the
+# daemon exits 1, and what it had already changed (THP, MGLRU, the pool;
+# sysctls come last) is put back.
+snapshot >/tmp/orig3.txt
+mount --bind /proc/sys/vm /proc/sys/vm && mount -o remount,bind,ro /proc/sys/vm
+llm-schedd --config data/memory.json >/tmp/ro.log 2>&1; rc=$?
+umount /proc/sys/vm
+grep -m1 'swappiness' /tmp/ro.log | sed 's/^/note: /'
+check "a refused sysctl write fails the start (rc $rc)" test $rc -eq 1
+check "naming the file and the value" grep -q '"7" to /proc/sys/vm/swappiness' /tmp/ro.log
+snapshot >/tmp/after3.txt
+check "and everything written before it is restored" same /tmp/orig3.txt /tmp/after3.txt
+check "with no restore errors and no saved originals left" sh -c "! grep -q 'restore failed' /tmp/ro.log && test ! -e $state"
