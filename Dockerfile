@@ -22,10 +22,12 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DLLM_VM_TESTS=OFF && \
     cmake --install build --prefix /out --component Unspecified
 
 FROM debian:trixie-slim
-# The spdlog runtime's name changes with its ABI; ask the -dev package for it.
+# The spdlog and libcgroup runtimes' names change with their ABIs; ask the
+# -dev packages for them.
 RUN apt-get update && \
     apt-get install -y --no-install-recommends libsystemd0 \
-      $(apt-cache depends libspdlog-dev | sed -n 's/^ *Depends: \(libspdlog1[^ ]*\)$/\1/p') && \
+      $(apt-cache depends libspdlog-dev | sed -n 's/^ *Depends: \(libspdlog1[^ ]*\)$/\1/p') \
+      $(apt-cache depends libcgroup-dev | sed -n 's/^ *Depends: \(libcgroup[0-9][^ ]*\)$/\1/p') && \
     rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /usr/
 COPY configs/ /usr/share/llm-schedd/
