@@ -106,6 +106,32 @@ uint64_t pool_cap_pages(uint64_t page_kb, uint64_t mem_total_bytes)
     return mem_total_bytes > headroom ? (mem_total_bytes - headroom) / (page_kb * 1024) : 0;
 }
 
+void cap_pools_to_available(std::vector<Knob>& plan, uint64_t mem_total_bytes, uint64_t mem_available_bytes,
+                            const std::function<uint64_t(const Knob&)>& current_pages)
+{
+    uint64_t headroom = std::max<uint64_t>(mem_total_bytes / 8, 256ULL << 20);
+    uint64_t spare = mem_available_bytes > headroom ? mem_available_bytes - headroom : 0;
+    for (auto& k : plan) {
+        if (k.format != Format::Pool)
+            continue;
+        auto pos = k.path.find("hugepages-");
+        if (pos == std::string::npos)
+            continue;
+        uint64_t page = std::stoull(k.path.substr(pos + 10));  // "2048kB/..." -> 2048
+        uint64_t now = current_pages(k);
+        uint64_t want = std::stoull(k.value);
+        uint64_t most = now + spare / (page * 1024);
+        if (want > most) {
+            if (k.wanted.empty())
+                k.wanted = k.value;
+            k.value = std::to_string(most);
+            spare = 0;
+        } else if (want > now) {
+            spare -= (want - now) * page * 1024;
+        }
+    }
+}
+
 std::vector<Knob> plan(const policy::MemorySpec& spec, uint64_t mem_total_bytes)
 {
     std::vector<Knob> out;

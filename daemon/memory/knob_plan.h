@@ -6,6 +6,7 @@
 // validation error, so no policy string ever becomes an arbitrary path.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,13 @@ const std::vector<std::string>& thp_keys();
 // every free page and the host would run out of memory.
 std::vector<Knob> plan(const policy::MemorySpec& spec, uint64_t mem_total_bytes = 0);
 uint64_t pool_cap_pages(uint64_t page_kb, uint64_t mem_total_bytes);
+
+// At apply time: a pool may only grow into memory that is available now
+// (MemAvailable), keeping the same headroom. Growing it into memory that
+// running processes need made the VM lane's OOM killer take both a 600 MiB
+// job and the daemon. current_pages(knob) reads the pool's size now.
+void cap_pools_to_available(std::vector<Knob>& plan, uint64_t mem_total_bytes, uint64_t mem_available_bytes,
+                            const std::function<uint64_t(const Knob&)>& current_pages);
 
 // Notices for boot parameters (/proc/cmdline) that pin a value the policy
 // changes at run time, e.g. transparent_hugepage=never.

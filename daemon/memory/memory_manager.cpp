@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "memory/cgroup_plan.h"
 #include "memory/knob_plan.h"
 #include "memory/placement.h"
@@ -10,6 +12,18 @@
 #include "util/read_file.h"
 
 namespace llm::memory {
+
+namespace {
+
+uint64_t mem_available_bytes()
+{
+    int err = 0;
+    auto text = util::read_file("/proc/meminfo", &err).value_or("");
+    auto pos = text.find("MemAvailable:");
+    return pos == std::string::npos ? UINT64_MAX : std::strtoull(text.c_str() + pos + 13, nullptr, 10) * 1024;
+}
+
+}  // namespace
 
 MemoryManager::MemoryManager(const std::string& state_dir, policy::Machine machine)
     : machine_(std::move(machine)), knobs_(state_dir), mounts_(state_dir), cgroups_(state_dir)
@@ -40,7 +54,13 @@ std::optional<std::string> MemoryManager::apply(const policy::Policy& p, const c
         spdlog::warn("memory ({}): {}", when, n);
         notes_.push_back(n);
     }
-    auto rep = knobs_.apply(plan(p.memory, machine_.mem_total_bytes), p.memory.compact_retry_ns);
+    auto knobs = plan(p.memory, machine_.mem_total_bytes);
+    cap_pools_to_available(knobs, machine_.mem_total_bytes, mem_available_bytes(), [](const Knob& k) {
+        int e = 0;
+        auto t = util::read_file(k.path, &e);
+        return t ? std::strtoull(t->c_str(), nullptr, 10) : 0ULL;
+    });
+    auto rep = knobs_.apply(knobs, p.memory.compact_retry_ns);
     for (const auto& r : rep.restored)
         spdlog::info("memory ({}): restored {}, which the policy no longer sets", when, r);
     for (const auto& k : rep.knobs) {

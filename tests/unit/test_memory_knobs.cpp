@@ -101,3 +101,22 @@ TEST_CASE("read-backs are normalized to what was written")
     CHECK(memory::satisfied(pool, "512\n"));
     CHECK_FALSE(memory::satisfied(pool, "300\n"));  // a shortfall
 }
+
+TEST_CASE("a pool grows only into memory that is available now")
+{
+    policy::Diagnostics d;
+    auto p = parse(R"({ "hugetlb": [ { "page_size": "2M", "pages": 300 } ] })", d);
+    REQUIRE(p);
+    const uint64_t total = 1ULL << 30;
+    auto knobs = memory::plan(p->memory, total);
+    REQUIRE(knobs[0].value == "300");
+    // 400 MiB available, 256 MiB headroom: 72 more pages beyond the 10 there.
+    memory::cap_pools_to_available(knobs, total, 400ULL << 20, [](const memory::Knob&) { return 10; });
+    CHECK(knobs[0].value == "82");
+    CHECK(knobs[0].wanted == "300");
+    // Plenty available: unchanged.
+    auto roomy = memory::plan(p->memory, total);
+    memory::cap_pools_to_available(roomy, total, 900ULL << 20, [](const memory::Knob&) { return 0; });
+    CHECK(roomy[0].value == "300");
+    CHECK(roomy[0].wanted == "300");
+}

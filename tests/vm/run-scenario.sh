@@ -14,6 +14,7 @@
 #   # tcg: multi          (one host thread per vCPU; default single, see below)
 #   # systemd: yes        (boot the host's systemd as PID 1 with the shipped
 #                           unit installed; see mksystemd-cpio.sh)
+#   # kernel-args: ...     (appended to the kernel command line)
 set -euo pipefail
 build="$(cd "$1" && pwd)"; scenario="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,6 +24,7 @@ vcpus="$(header vcpus)"; vcpus="${vcpus:-4}"
 timeout_s="$(header timeout)"; timeout_s="${timeout_s:-180}"
 mem="$(header memory)"; mem="${mem:-1024}"
 allow_ejection="$(header allow-ejection)"
+kernel_args="$(header kernel-args)"
 # Single-threaded TCG by default: with thread=multi, kernel text patching
 # (static keys flipped when sched_ext attaches and detaches) raced with other
 # vCPUs and gave spurious "Oops: int3" in about one attach/detach in ten.
@@ -67,7 +69,7 @@ boot() {
     timeout --foreground -k 5 "$timeout_s" qemu-system-x86_64 \
         -accel "tcg,thread=$tcg" -cpu max -smp "$vcpus" -m "$mem" \
         -kernel "$kdir/vmlinuz" -initrd "$work/initrd.cpio" \
-        -append "console=ttyS0 panic=-1 loglevel=6 printk.time=1 tsc=unstable" \
+        -append "console=ttyS0 panic=-1 loglevel=6 printk.time=1 tsc=unstable${kernel_args:+ $kernel_args}" \
         -nographic -no-reboot -monitor none -serial "file:$console" \
         -device virtio-serial-pci -chardev "file,id=out,path=$results" \
         -device virtserialport,chardev=out,name=out </dev/null >"$work/qemu.log" 2>&1

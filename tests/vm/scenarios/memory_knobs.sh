@@ -4,7 +4,10 @@
 # adopts the saved originals (it does not take its predecessor's values for
 # originals) and restores the true ones. A pool larger than RAM is reported
 # and the daemon lives; a *required* one refuses to start and changes nothing.
+# The kernel boots with transparent_hugepage=always, so the daemon must say
+# that the policy overrides a boot parameter.
 # timeout: 240
+# kernel-args: transparent_hugepage=always
 
 knobs="/proc/sys/vm/swappiness=7 /proc/sys/vm/overcommit_memory=1 /proc/sys/vm/min_free_kbytes=8192
 /proc/sys/vm/watermark_scale_factor=150 /proc/sys/vm/zone_reclaim_mode=1 /proc/sys/kernel/numa_balancing=0
@@ -28,6 +31,8 @@ snapshot >/tmp/orig.txt
 sed 's/^/note: original /' /tmp/orig.txt
 
 start_daemon data/memory.json || return
+check "the daemon notes that the policy overrides the boot's transparent_hugepage=always" \
+    grep -q "the kernel command line sets transparent_hugepage=always; the policy overrides it" "$DAEMON_LOG"
 wrong=0
 for kv in $knobs; do
     p=${kv%%=*} want=${kv#*=}
@@ -80,6 +85,29 @@ check "status reports the shortfall" sh -c "llm-schedctl status | grep -q 'SHORT
 check "the daemon lives" kill -0 "$DAEMON_PID"
 stop_daemon
 check "the pool is released on stop ($(meminfo HugePages_Total))" test "$(meminfo HugePages_Total)" = 0
+
+# A pool that would take memory a running job uses: the daemon caps it to
+# what is available now (keeping the headroom) instead of growing it into
+# the job's memory. Uncapped, the OOM killer took the job and the daemon.
+weights --mode 4k --mb 600 --hold -1 >/dev/null &
+hog=$!
+sleep 2
+note "MemAvailable with a 600 MiB job: $(meminfo MemAvailable) kB"
+t0=$(now_ms)
+llm-schedd --config data/memory_compact.json >/tmp/compact.log 2>&1 &
+cpid=$!
+for i in $(seq 100); do grep -q "hugetlb.2048kB" /tmp/compact.log && break; sleep 0.1; done
+t1=$(now_ms)
+grep "hugetlb.2048kB" /tmp/compact.log | sed 's/^/note: /'
+got=$(meminfo HugePages_Total)
+check "the pool is capped below the 300 pages asked ($got)" test "$got" -lt 300
+check "and reported as capped" grep -q "hugetlb.2048kB wanted 300, the kernel has $got.*capped" /tmp/compact.log
+check "applied within the compaction bound of 1 s (after $((t1 - t0)) ms)" test $((t1 - t0)) -lt 4000
+check "the job survives" kill -0 $hog
+check "the daemon survives" kill -0 $cpid
+kill -TERM $cpid; wait $cpid
+kill $hog; wait $hog 2>/dev/null
+check "and the pool is released ($(meminfo HugePages_Total))" test "$(meminfo HugePages_Total)" = 0
 
 # The same, marked required: refused, nothing changed, nothing attached.
 llm-schedd --config data/memory_required.json >/tmp/req.log 2>&1; rc=$?

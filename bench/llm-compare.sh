@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The product's benchmark: llm-bench (bench/llm-bench) in the VM under
+# (a) the kernel's default scheduler, (b) taskset + nice -20 for the job,
+# (c) llm-schedd with a training policy; without and with ~2x CPU
+# oversubscription noise; training on 4K, THP and hugetlbfs weights, and
+# inference decode; plus hackbench for the scheduler's overhead. All in one
+# VM boot, interleaved by repeat. Prints Markdown tables of medians and
+# ratios, and writes plots to docs/bench/ when gnuplot is there.
+#
+# The VM is emulated (TCG): absolute times mean little and caches and TLBs
+# are not modelled. Read the ratios.
+#
+#   sudo bench/llm-compare.sh [BUILD_DIR]
+#       BENCH_REPEATS=3 BENCH_DURATION=8 (s per run) BENCH_WEIGHTS_MB=32 BENCH_MEMORY="4k thp hugetlbfs"
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="$(cd "${1:-$root/build}" && pwd)"
+scn="$build/vm/llm-compare.sh"
+{
+    for v in BENCH_REPEATS BENCH_DURATION BENCH_WEIGHTS_MB BENCH_MEMORY; do
+        [[ -n "${!v:-}" ]] && echo "$v=\"${!v}\""
+    done
+    cat "$root/bench/vm/llm_compare.sh"
+} >"$scn"
+"$root/tests/vm/run-scenario.sh" "$build" "$scn" >/dev/null || true
+res="$build/vm/llm-compare/results.txt"
+grep -q '^bench: sched=' "$res" || { echo "no benchmark output; see $build/vm/llm-compare/"; exit 1; }
+mkdir -p "$root/docs/bench"
+python3 "$root/bench/llm_compare_report.py" "$res" "$root/docs/bench"
