@@ -42,7 +42,7 @@ noise_stop() {  # sets BG: "cpu_ops=N hackbench=M" (work done while the job ran)
 }
 run() {  # run SCHED NOISE MEM MODE
     local cmd="llm-bench --mode $4 --threads 4 --weights-mb $MB --duration $DUR --memory $3 --hugetlbfs /dev/hugepages-bench --json /tmp/r.json"
-    [ "$1" = b ] && cmd="taskset -c 0-3 nice -n -20 $cmd"
+    [ "$1" = b ] && cmd="nice -n -20 taskset -c 0-3 $cmd"  # busybox nice, then util-linux taskset
     BG="cpu_ops= hackbench="
     [ "$2" = 1 ] && noise_start
     rm -f /tmp/r.json
