@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Page faults and first-touch time for 1 GiB of model weights on 4 KiB
-# pages, transparent huge pages and hugetlbfs 2 MiB pages, in one run,
-# interleaved, medians over repeats. llm-schedd itself (memory-only mode,
+# pages, transparent huge pages and hugetlbfs 2 MiB pages, and the time of
+# one matrix pass over those weights (llm-bench, inference mode: one
+# forward pass per token), in one run, interleaved, medians over repeats. llm-schedd itself (memory-only mode,
 # scheduler off) reserves the pool and mounts hugetlbfs, and the buffers
 # come from the project's C API (tests/vm/tools/weights.c), so this measures
 # what a workload on a host with this policy gets. Target (memory issue):
@@ -35,7 +36,10 @@ grep -q " $mnt " /proc/self/mountinfo || { echo "the daemon did not mount $mnt:"
 for r in $(seq "$repeats"); do
     for mode in 4k thp hugetlbfs; do
         line=$("$build/tests/vm/weights" --mb "$mb" --mode "$mode" --dir "$mnt")
-        echo "$mode $line" >>"$out/runs.txt"
+        "$build/llm-bench" --mode infer --threads "$(nproc)" --weights-mb "$mb" --tokens 8 --memory "$mode" \
+            --hugetlbfs "$mnt" --json "$out/pass.json" >/dev/null
+        pass_ms=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["p50_ms"])' "$out/pass.json")
+        echo "$mode $line pass_ms=$pass_ms" >>"$out/runs.txt"
     done
 done
 kill "$pid"; wait "$pid" 2>/dev/null || true; trap - EXIT
@@ -52,12 +56,14 @@ med = lambda m, k: statistics.median(float(d[k]) for d in runs[m])
 base_f, base_t = med("4k", "minflt"), med("4k", "touch_ms")
 print(f"first touch of {mb} MiB of weights, medians of {len(runs['4k'])} interleaved runs")
 print()
-print("| pages | got | minor faults | vs 4K | first-touch ms | vs 4K |")
-print("|---|---|---:|---:|---:|---:|")
+base_p = med("4k", "pass_ms")
+print("| pages | got | minor faults | vs 4K | first-touch ms | vs 4K | matrix pass ms | vs 4K |")
+print("|---|---|---:|---:|---:|---:|---:|---:|")
 for m in ("4k", "thp", "hugetlbfs"):
     kinds = sorted({d["kind"] for d in runs[m]})
-    f, t = med(m, "minflt"), med(m, "touch_ms")
-    print(f"| {m} | {'/'.join(kinds)} | {f:.0f} | {base_f / f:.0f}x fewer | {t:.1f} | {base_t / t:.1f}x faster |")
+    f, t, p = med(m, "minflt"), med(m, "touch_ms"), med(m, "pass_ms")
+    print(f"| {m} | {'/'.join(kinds)} | {f:.0f} | {base_f / f:.0f}x fewer | {t:.1f} | {base_t / t:.1f}x faster "
+          f"| {p:.1f} | {base_p / p:.2f}x |")
 PY
 echo
 echo "daemon: $(grep -c 'memory (start)' "$out/daemon.log") memory actions at start; pool and mount restored on stop:"

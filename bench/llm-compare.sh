@@ -26,4 +26,6 @@ scn="$build/vm/llm-compare.sh"
 res="$build/vm/llm-compare/results.txt"
 grep -q '^bench: sched=' "$res" || { echo "no benchmark output; see $build/vm/llm-compare/"; exit 1; }
 mkdir -p "$root/docs/bench"
+# Plots need gnuplot (Debian's gnuplot-nox); install it once if apt can.
+command -v gnuplot >/dev/null || apt-get install -y -q gnuplot-nox >/dev/null 2>&1 || echo "no gnuplot: tables only"
 python3 "$root/bench/llm_compare_report.py" "$res" "$root/docs/bench"

@@ -80,10 +80,11 @@ if shutil.which("gnuplot"):
         f.write("# scheduler quiet_p50 quiet_p99 noisy_p50 noisy_p99\n")
         for s in "abc":
             q, z = (s, "0", "thp", "train"), (s, "1", "thp", "train")
-            label = names[s].replace(" ", "~")
+            label = names[s]
             f.write(f'"{label}" {med(q, "p50_ms"):.2f} {med(q, "p99_ms"):.2f} {med(z, "p50_ms"):.2f} {med(z, "p99_ms"):.2f}\n')
     script = f"""
-set terminal pngcairo size 900,500 font ",11"
+set terminal pngcairo size 900,500 font ",11" noenhanced
+set yrange [0:*]
 set output "{outdir}/llm-compare-step.png"
 set title "llm-bench training step time under each scheduler (VM, TCG; medians of {n} runs)"
 set ylabel "step time (ms)"

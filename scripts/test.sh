@@ -24,7 +24,7 @@ step "unit and CLI tests"
 
 step "ASan+UBSan build"
 cmake -S "$root" -B "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DLLM_SANITIZE=ON -DLLM_VM_TESTS=OFF >/dev/null
-cmake --build "$root/build-asan" -j"$jobs" --target llm-unit-tests llm-schedd llm-schedctl
+cmake --build "$root/build-asan" -j"$jobs" --target llm-unit-tests llm-schedd llm-schedctl llm-bench
 
 step "unit and CLI tests under ASan+UBSan"
 (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
