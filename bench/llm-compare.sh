@@ -12,11 +12,18 @@
 #
 #   sudo bench/llm-compare.sh [BUILD_DIR]
 #       BENCH_REPEATS=3 BENCH_DURATION=8 (s per run) BENCH_WEIGHTS_MB=32 BENCH_MEMORY="4k thp hugetlbfs"
+#       BENCH_VCPUS (default: the host's cores, 2 to 4)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"
 scn="$build/vm/llm-compare.sh"
+# vCPUs: as many as the host has cores (at most 4). With more vCPUs than
+# cores, a vCPU slows down whenever the others get busy, so noise would slow
+# the job whatever the guest's scheduler does.
+vcpus="${BENCH_VCPUS:-$(( $(nproc) < 4 ? $(nproc) : 4 ))}"
+(( vcpus >= 2 )) || vcpus=2
 {
+    echo "# vcpus: $vcpus"
     for v in BENCH_REPEATS BENCH_DURATION BENCH_WEIGHTS_MB BENCH_MEMORY; do
         [[ -n "${!v:-}" ]] && echo "$v=\"${!v}\""
     done

@@ -15,7 +15,9 @@
 // all the weights, split across the workers. Per-token latency is measured.
 //
 // Reports step p50/p99/max, tokens/s and per-token p99, faults, context
-// switches and CPU migrations, as a table and (--json FILE) as JSON.
+// switches and CPU migrations, as a table and (--json FILE) as JSON. The
+// first --warmup iterations (default 2) are run but not measured; faults
+// count from before the allocation.
 #include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -51,7 +53,8 @@ struct Options {
     std::string hugetlbfs;
     std::string json;
     bool phases = true;
-    double duration_s = 0;  // train: run steps until this many seconds have passed (0: --steps)
+    double duration_s = 0;  // run until this many seconds have passed (0: --steps / --tokens)
+    unsigned warmup = 2;    // first iterations, not measured: thread start, first classification, caches
 };
 
 [[noreturn]] void usage(const char* argv0)
@@ -59,7 +62,7 @@ struct Options {
     std::fprintf(stderr,
                  "usage: %s [--mode train|infer] [--threads N] [--weights-mb M] [--steps S | --duration SEC]\n"
                  "          [--tokens T] [--batch B] [--memory auto|hugetlbfs|hugetlb|thp|4k] [--hugetlbfs DIR]\n"
-                 "          [--no-phases] [--json FILE]\n",
+                 "          [--warmup N] [--no-phases] [--json FILE]\n",
                  argv0);
     std::exit(2);
 }
@@ -79,6 +82,7 @@ Options parse(int argc, char** argv)
         else if (a == "--weights-mb") o.weights_mb = std::stoul(next());
         else if (a == "--steps") o.steps = static_cast<unsigned>(std::stoul(next()));
         else if (a == "--duration") o.duration_s = std::stod(next());
+        else if (a == "--warmup") o.warmup = static_cast<unsigned>(std::stoul(next()));
         else if (a == "--tokens") o.tokens = static_cast<unsigned>(std::stoul(next()));
         else if (a == "--batch") o.batch = static_cast<unsigned>(std::stoul(next()));
         else if (a == "--memory") o.memory = next();
@@ -221,7 +225,9 @@ int main(int argc, char** argv)
                 if (stop.load())
                     break;
                 bool fwd = o.mode == "infer" || (t + step_no.load()) % 2 == 0;
-                if (o.phases)
+                // Decoding is not a training phase: inference threads stay
+                // unmarked and use the class's default CPUs.
+                if (o.phases && o.mode == "train")
                     llm_phase_set(fwd ? LLM_PHASE_FORWARD : LLM_PHASE_BACKWARD);
                 me.sample_cpu();
                 if (fwd)
@@ -236,13 +242,18 @@ int main(int argc, char** argv)
     }
 
     std::vector<double> step_ms;
+    for (unsigned i = 0; i < o.warmup; ++i) {
+        step_no = i;
+        start.wait();
+        done.wait();
+    }
     auto t0 = Clock::now();
     unsigned iterations = o.mode == "train" ? o.steps : o.tokens;
     for (unsigned i = 0;; ++i) {
         if (o.duration_s > 0 ? std::chrono::duration<double>(Clock::now() - t0).count() >= o.duration_s : i >= iterations)
             break;
         auto s = Clock::now();
-        step_no = i;
+        step_no = i + o.warmup;
         start.wait();
         done.wait();
         step_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - s).count());

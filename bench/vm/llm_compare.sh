@@ -2,7 +2,7 @@
 # default scheduler, (b) what an operator does without llm-schedd (taskset
 # + nice -20 for the job) and (c) llm-schedd with a training policy; each
 # without and with background noise (stress-ng CPU and memory hogs plus a
-# hackbench loop: about 2x oversubscription of the 4 vCPUs), and for
+# hackbench loop: about 2x oversubscription of the vCPUs), and for
 # training on 4K, THP and hugetlbfs weights. Then hackbench under the
 # default scheduler and under llm_sched, for the scheduler's overhead.
 # The pool and the hugetlbfs mount are set up by hand for all three, so
@@ -12,23 +12,24 @@
 # timeout: 3000
 
 R=${BENCH_REPEATS:-3} DUR=${BENCH_DURATION:-8} MB=${BENCH_WEIGHTS_MB:-32}
+N=$(nproc) H=$(( $(nproc) / 2 ))  # one job thread per vCPU; half forward, half backward
 MODES=${BENCH_MEMORY:-"4k thp hugetlbfs"}
 echo $((MB / 2 + 16)) >/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 mkdir -p /dev/hugepages-bench && mount -t hugetlbfs -o pagesize=2M none /dev/hugepages-bench
 echo madvise >/sys/kernel/mm/transparent_hugepage/enabled
-note "pool $(cat /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages) x 2M; $R repeats of ${DUR}s; weights ${MB} MiB"
-cat >/tmp/policy.json <<'J'
+note "$N vCPUs; pool $(cat /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages) x 2M; $R repeats of ${DUR}s; weights ${MB} MiB"
+cat >/tmp/policy.json <<J
 { "scheduler": { "starvation_ms": 200 },
   "classes": [
     { "name": "train", "match": [ { "comm_prefix": "llm-bench" } ], "priority": 90, "order": "fifo",
       "slice": { "mode": "history", "min_us": 500, "max_us": 20000 },
-      "phases": { "forward": "0-1", "backward": "2-3" } },
+      "phases": { "forward": "0-$((H - 1))", "backward": "$H-$((N - 1))" } },
     { "name": "background", "match": [ { "default": true } ], "priority": 10, "order": "fair" } ] }
 J
 
 noise_start() {
     touch /tmp/noise.on
-    stress-ng --cpu 4 --vm 1 --vm-bytes 64M --timeout $((DUR + 30))s --metrics-brief >/tmp/noise.out 2>&1 &
+    stress-ng --cpu "$N" --vm 1 --vm-bytes 64M --timeout $((DUR + 30))s --metrics-brief >/tmp/noise.out 2>&1 &
     NOISE=$!
     ( n=0; while [ -e /tmp/noise.on ]; do hackbench -g 1 -l 20 >/dev/null 2>&1 && n=$((n + 1)); done
       echo $n >/tmp/hb.count ) &
@@ -41,8 +42,8 @@ noise_stop() {  # sets BG: "cpu_ops=N hackbench=M" (work done while the job ran)
     BG="cpu_ops=$(awk '$4 == "cpu" { print $5 }' /tmp/noise.out) hackbench=$(cat /tmp/hb.count 2>/dev/null)"
 }
 run() {  # run SCHED NOISE MEM MODE
-    local cmd="llm-bench --mode $4 --threads 4 --weights-mb $MB --duration $DUR --memory $3 --hugetlbfs /dev/hugepages-bench --json /tmp/r.json"
-    [ "$1" = b ] && cmd="nice -n -20 taskset -c 0-3 $cmd"  # busybox nice, then util-linux taskset
+    local cmd="llm-bench --mode $4 --threads $N --weights-mb $MB --duration $DUR --memory $3 --hugetlbfs /dev/hugepages-bench --json /tmp/r.json"
+    [ "$1" = b ] && cmd="nice -n -20 taskset -c 0-$((N - 1)) $cmd"  # busybox nice, then util-linux taskset
     BG="cpu_ops= hackbench="
     [ "$2" = 1 ] && noise_start
     rm -f /tmp/r.json
