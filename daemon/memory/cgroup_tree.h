@@ -52,7 +52,6 @@ public:
     std::vector<std::string> release_all();
 
     [[nodiscard]] const CgroupPlan& plan() const { return plan_; }
-    [[nodiscard]] size_t placed() const { return origin_.size(); }
     [[nodiscard]] std::optional<std::string> class_path(const std::string& class_name) const;
 
 private:

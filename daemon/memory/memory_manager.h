@@ -43,7 +43,6 @@ public:
     [[nodiscard]] std::chrono::milliseconds tick_every() const { return std::chrono::milliseconds(2000); }
 
     [[nodiscard]] nlohmann::json status_json() const;
-    [[nodiscard]] bool has_originals() const { return !knobs_.originals().empty(); }
 
 private:
     void place_all(const char* why);

@@ -38,7 +38,8 @@ std::optional<std::string> ProcEvents::open()
         return std::string("subscribing to process events: ") + std::strerror(errno);
     // The kernel answers the subscription with an acknowledgement event.
     pollfd p{fd.get(), POLLIN, 0};
-    for (int i = 0; i < 5 && ::poll(&p, 1, 100) > 0; ++i) {
+    bool acked = false;
+    for (int i = 0; i < 5 && !acked && ::poll(&p, 1, 100) > 0; ++i) {
         alignas(nlmsghdr) char rbuf[4096];
         ssize_t n = ::recv(fd.get(), rbuf, sizeof rbuf, 0);
         if (n <= 0)
@@ -46,14 +47,14 @@ std::optional<std::string> ProcEvents::open()
         for (auto* h = reinterpret_cast<nlmsghdr*>(rbuf); NLMSG_OK(h, static_cast<unsigned>(n)); h = NLMSG_NEXT(h, n)) {
             auto* msg = reinterpret_cast<cn_msg*>(NLMSG_DATA(h));
             auto* ev = reinterpret_cast<proc_event*>(msg->data);
-            if (msg->id.idx == CN_IDX_PROC && ev->what == proc_event::PROC_EVENT_NONE && ev->event_data.ack.err)
+            if (msg->id.idx != CN_IDX_PROC || ev->what != proc_event::PROC_EVENT_NONE)
+                continue;
+            if (ev->event_data.ack.err)
                 return std::string("the kernel refused the process-event subscription: ") +
                        std::strerror(static_cast<int>(ev->event_data.ack.err)) + " (needs CAP_NET_ADMIN)";
-            if (msg->id.idx == CN_IDX_PROC && ev->what == proc_event::PROC_EVENT_NONE)
-                goto subscribed;
+            acked = true;
         }
     }
-subscribed:
     fd_ = std::move(fd);
     return std::nullopt;
 }
