@@ -114,18 +114,13 @@ CgroupTree::CgroupTree(std::string state_dir, std::string mount)
 std::optional<std::string> CgroupTree::adopt(size_t* adopted)
 {
     *adopted = 0;
-    if (!std::filesystem::exists(state_file_))
-        return std::nullopt;
-    int err = 0;
-    auto text = util::read_file(state_file_, &err);
-    if (!text)
-        return "cannot read " + state_file_ + ": " + std::strerror(err);
-    auto j = nlohmann::json::parse(*text, nullptr, false);
-    if (j.is_discarded() || !j.is_object())
-        return state_file_ + " is damaged; check the cgroups below " + mount_ + " by hand, then remove it";
-    created_ = j.value("created", std::vector<std::string>{});
-    enabled_ = j.value("enabled", std::map<std::string, std::set<std::string>>{});
-    for (const auto& [tgid, from] : j.value("moved", std::map<std::string, std::string>{}))
+    std::string error;
+    auto j = util::read_state_file(state_file_, "", "check the cgroups below " + mount_ + " by hand, then remove it", &error);
+    if (!j)
+        return error;
+    created_ = j->value("created", std::vector<std::string>{});
+    enabled_ = j->value("enabled", std::map<std::string, std::set<std::string>>{});
+    for (const auto& [tgid, from] : j->value("moved", std::map<std::string, std::string>{}))
         origin_[static_cast<uint32_t>(std::stoul(tgid))] = from;
     *adopted = created_.size() + origin_.size();
     return std::nullopt;

@@ -54,16 +54,11 @@ HugetlbfsMounts::HugetlbfsMounts(std::string state_dir) : state_file_(std::move(
 std::optional<std::string> HugetlbfsMounts::adopt(size_t* adopted)
 {
     *adopted = 0;
-    if (!std::filesystem::exists(state_file_))
-        return std::nullopt;
-    int err = 0;
-    auto text = util::read_file(state_file_, &err);
-    if (!text)
-        return "cannot read " + state_file_ + ": " + errno_text(err);
-    auto j = nlohmann::json::parse(*text, nullptr, false);
-    if (j.is_discarded() || !j.contains("mounts") || !j["mounts"].is_object())
-        return state_file_ + " is damaged; check the hugetlbfs mounts by hand, then remove it";
-    for (const auto& [path, e] : j["mounts"].items())
+    std::string error;
+    auto mounts = util::read_state_file(state_file_, "mounts", "check the hugetlbfs mounts by hand, then remove it", &error);
+    if (!mounts)
+        return error;
+    for (const auto& [path, e] : mounts->items())
         owned_[path] = {e.value("options", ""), e.value("created_dir", false)};
     *adopted = owned_.size();
     return std::nullopt;

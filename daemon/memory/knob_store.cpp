@@ -36,16 +36,11 @@ KnobStore::KnobStore(std::string state_dir) : state_file_(std::move(state_dir) +
 std::optional<std::string> KnobStore::adopt(size_t* adopted)
 {
     *adopted = 0;
-    std::string err;
-    if (!std::filesystem::exists(state_file_))
-        return std::nullopt;
-    auto text = read_file(state_file_, &err);
-    if (!text)
-        return err;
-    auto j = nlohmann::json::parse(*text, nullptr, false);
-    if (j.is_discarded() || !j.contains("knobs") || !j["knobs"].is_object())
-        return state_file_ + " is damaged; move it away only after checking the values it held";
-    for (const auto& [path, entry] : j["knobs"].items()) {
+    std::string error;
+    auto knobs = util::read_state_file(state_file_, "knobs", "move it away only after checking the values it held", &error);
+    if (!knobs)
+        return error;
+    for (const auto& [path, entry] : knobs->items()) {
         originals_[path] = entry.value("original", "");
         formats_[path] = static_cast<Format>(entry.value("format", 0));
     }

@@ -8,8 +8,11 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+
+#include "util/read_file.h"
 
 namespace llm::util {
 
@@ -29,6 +32,28 @@ inline std::optional<std::string> write_state_file(const std::string& path, cons
     if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
         return "cannot save " + path + ": " + std::strerror(ok ? errno : err);
     return std::nullopt;
+}
+
+// Reads a file written by write_state_file. No file: an empty object and no
+// error. Unreadable, not JSON, or without an object under `key`: nullopt,
+// with *error naming the file and `if_damaged` (what the operator should do).
+inline std::optional<nlohmann::json> read_state_file(const std::string& path, const std::string& key,
+                                                     const std::string& if_damaged, std::string* error)
+{
+    if (!std::filesystem::exists(path))
+        return nlohmann::json::object();
+    int err = 0;
+    auto text = read_file(path, &err);
+    if (!text) {
+        *error = "cannot read " + path + ": " + std::strerror(err);
+        return std::nullopt;
+    }
+    auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || (!key.empty() && !(j.contains(key) && j[key].is_object()))) {
+        *error = path + " is damaged; " + if_damaged;
+        return std::nullopt;
+    }
+    return key.empty() ? j : j[key];
 }
 
 // One write(2), so the kernel's errno (EINVAL, EPERM, EBUSY) reaches the
