@@ -275,20 +275,20 @@ CgroupReport CgroupTree::apply(const CgroupPlan& plan)
                     "move them out or choose another memory.cgroup_root";
         return rep;
     }
-    for (const auto& cg : plan.classes) {
+    for (const auto& cg : plan.classes)
         if (!is_dir(fs(cg.path)))
             if (auto err = create(cg.path, plan.controllers)) {
                 rep.fatal = *err;
                 return rep;
             }
-        // Creating a child through libcgroup should have enabled the
-        // controllers in the parent; check, since 2.0.x skips levels (issue 351).
-        if (auto err = ensure_controllers(plan.root, plan.controllers)) {
-            rep.fatal = *err;
-            return rep;
-        }
-        write_files(cg, rep);
+    // Creating a child through libcgroup should have enabled the controllers
+    // in the parent; check once, since 2.0.x skips levels (issue 351).
+    if (auto err = ensure_controllers(plan.root, plan.controllers)) {
+        rep.fatal = *err;
+        return rep;
     }
+    for (const auto& cg : plan.classes)
+        write_files(cg, rep);
     // Class cgroups the new plan no longer has.
     for (const auto& old : plan_.classes) {
         bool kept = std::any_of(plan.classes.begin(), plan.classes.end(), [&](const ClassCgroup& c) { return c.path == old.path; });

@@ -24,11 +24,6 @@ std::optional<std::string> read_file(const std::string& path, std::string* error
     return text;
 }
 
-std::optional<std::string> write_file(const std::string& path, const std::string& value)
-{
-    return util::write_kernel_file(path, value);
-}
-
 }  // namespace
 
 KnobStore::KnobStore(std::string state_dir) : state_file_(std::move(state_dir) + "/originals.json") {}
@@ -70,7 +65,7 @@ std::optional<std::string> KnobStore::restore_one(const std::string& path)
     if (auto now = read_file(path, &err); now && normalize(formats_[path], *now) == it->second)
         return std::nullopt;
     // Every knob accepts the normalized form it showed (lru_gen its hex mask).
-    return write_file(path, it->second);
+    return util::write_kernel_file(path, it->second);
 }
 
 ApplyReport KnobStore::apply(const std::vector<Knob>& plan, uint64_t compact_retry_ns)
@@ -132,7 +127,7 @@ ApplyReport KnobStore::apply(const std::vector<Knob>& plan, uint64_t compact_ret
         KnobResult r{k.name, k.path, k.wanted.empty() ? k.value : k.wanted, "", originals_[k.path], false, ""};
         if (k.value != r.wanted)
             r.error = "capped at " + k.value + " to leave the system memory";
-        if (auto err = write_file(k.path, k.value))
+        if (auto err = util::write_kernel_file(k.path, k.value))
             r.error = *err;
         rep.knobs.push_back(std::move(r));
     }
@@ -150,7 +145,7 @@ ApplyReport KnobStore::apply(const std::vector<Knob>& plan, uint64_t compact_ret
         while (k.format == Format::Pool && (r.error.empty() || r.error.rfind("capped", 0) == 0) && r.got != k.value &&
                compact_retry_ns &&
                std::chrono::steady_clock::now() < deadline) {
-            if (write_file("/proc/sys/vm/compact_memory", "1") || write_file(k.path, k.value))
+            if (util::write_kernel_file("/proc/sys/vm/compact_memory", "1") || util::write_kernel_file(k.path, k.value))
                 break;
             ++r.compactions;
             if (auto back = read_file(k.path, &rerr))
