@@ -31,7 +31,8 @@ def med(key, field):
     xs = [r[field] for r in runs.get(key, [])]
     return statistics.median(xs) if xs else float("nan")
 
-names = {"a": "(a) default", "b": "(b) taskset + nice -20", "c": "(c) llm-schedd"}
+names = {"a": "(a) default", "b": "(b) taskset + nice -20", "c": "(c) llm-schedd",
+         "f": "SCHED_FIFO on the default scheduler"}
 n = max(len(v) for v in runs.values())
 print(f"Training step time (ms), THP weights, medians of {n} runs\n")
 print("| scheduler | quiet p50 | quiet p99 | noisy p50 | noisy p99 | noisy p99 / quiet p99 | background CPU ops (noisy) | hackbench loops |")
@@ -64,10 +65,14 @@ for s in "abc":
 print("\nInference decode, THP weights (per-token ms p50 / p99, tokens/s)\n")
 print("| scheduler | quiet | noisy |")
 print("|---|---:|---:|")
-for s in "abc":
+for s in "abcf":
+    if not any(k[0] == s and k[3] == "infer" for k in runs):
+        continue
     cells = [f"{med((s, z, 'thp', 'infer'), 'p50_ms'):.1f} / {med((s, z, 'thp', 'infer'), 'p99_ms'):.1f}, "
              f"{med((s, z, 'thp', 'infer'), 'per_s'):.0f}/s" for z in "01"]
     print(f"| {names[s]} | " + " | ".join(cells) + " |")
+ia, ic, iff = (med((s, "1", "thp", "infer"), "p99_ms") for s in "acf")
+print(f"\nUnder noise, per-token p99: (a)/(c) = {ia / ic:.2f}; (c)/SCHED_FIFO = {ic / iff:.2f}")
 
 if overhead.get("default") and overhead.get("llm_sched"):
     d, l = statistics.median(overhead["default"]), statistics.median(overhead["llm_sched"])

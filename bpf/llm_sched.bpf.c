@@ -77,6 +77,9 @@ const volatile __u64 fault_error_after = 0; /* test only: scx_bpf_error after N 
 __u32 active_slot;                      /* written by the daemon */
 struct llm_exit_info exit_info;        /* filled by ops.exit */
 __u64 nr_dispatches_total;
+__u64 hotplug_seq;                      /* bumped on every CPU on/offline; the daemon polls it */
+/* -1: offline (set by the daemon before attach, or by ops.cpu_offline), 1: came online, 0: no news. */
+__s8 cpu_hotplug_state[LLM_MAX_CPUS];
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -172,6 +175,14 @@ static __always_inline struct cpu_state *cpu_state_of(s32 cpu)
 static __always_inline u32 lim_cpus(void)
 {
 	return nr_cpus < LLM_MAX_CPUS ? nr_cpus : LLM_MAX_CPUS;
+}
+
+/* Not known to be offline. An offline CPU is never claimed nor sent a task:
+ * the kernel would move such a task to its global queue, which every CPU
+ * drains before asking this scheduler, ahead of all classes. */
+static __always_inline bool cpu_usable(s32 cpu)
+{
+	return cpu >= 0 && cpu < LLM_MAX_CPUS && cpu_hotplug_state[LLM_IDX(cpu, LLM_MAX_CPUS)] >= 0;
 }
 
 static __always_inline bool prefix_match(const char *s, const char *prefix, u32 len)
@@ -372,13 +383,26 @@ static __always_inline bool blocked_by_owner(struct llm_policy *pol, u32 cls, s3
 }
 
 /*
- * Where a waking task should go when no CPU of its set is idle: the CPU
- * running the lowest class below it (the waker's own CPU first, as that needs
- * no IPI), or an owner's CPU held by a borrower. -1 if none.
+ * Where a task should go when no CPU of its set is idle: a CPU between
+ * tasks (see below), else the CPU running the lowest class below it (the
+ * waker's own CPU first, as that needs no IPI), or an owner's CPU held by a
+ * borrower. -1 if none.
+ *
+ * "Between tasks" is a CPU whose task stopped, that has not started the
+ * next and has nothing in its local queue: it may be on its way to idle,
+ * past its last look at the queues but before its idle bit is set, so
+ * claim_idle() misses it and a task left in a shared queue would wait for
+ * its next timer. Inserting into its local queue wakes it whatever state it
+ * is in. It is not preempted: a CPU between tasks may be starting a task
+ * that was just woken onto it directly. The task's own CPU is left out: its
+ * next dispatch sees the shared queue anyway, and a task that was just
+ * preempted there must not jump back ahead.
  */
-static s32 pick_victim(struct task_struct *p, struct llm_policy *pol, u32 cls, struct llm_class *c, u32 q)
+static s32 pick_victim(struct task_struct *p, struct llm_policy *pol, u32 cls, struct llm_class *c, u32 q,
+		       bool *preempts)
 {
-	s32 victim = -1, reclaim = -1, here = bpf_get_smp_processor_id();
+	s32 victim = -1, reclaim = -1, between = -1, here = bpf_get_smp_processor_id();
+	s32 own = scx_bpf_task_cpu(p);
 	u32 victim_prio = c->priority;
 	u32 n = lim_cpus();
 	s32 cpu;
@@ -386,12 +410,19 @@ static s32 pick_victim(struct task_struct *p, struct llm_policy *pol, u32 cls, s
 	bpf_for(cpu, 0, n) {
 		struct cpu_state *cst;
 
-		if (!cpu_in_queue(c, q, cpu) || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+		if (!cpu_in_queue(c, q, cpu) || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr) || !cpu_usable(cpu))
 			continue;
 		if (blocked_by_owner(pol, cls, cpu))
 			continue;
 		cst = cpu_state_of(cpu);
-		if (!cst || cst->running_class == CLASS_NONE || cst->running_class == cls)
+		if (!cst)
+			continue;
+		if (cst->running_class == CLASS_NONE) {
+			if (cpu != own && between < 0 && !scx_bpf_dsq_nr_queued(SCX_DSQ_LOCAL_ON | cpu))
+				between = cpu;
+			continue;
+		}
+		if (cst->running_class == cls)
 			continue;
 		/* The owner of a CPU takes it back from a borrower of any class. */
 		if (cst->running_prio < 100 && pol->cpu_owner[LLM_IDX(cpu, LLM_MAX_CPUS)] == (s32)cls) {
@@ -405,6 +436,9 @@ static s32 pick_victim(struct task_struct *p, struct llm_policy *pol, u32 cls, s
 			victim_prio = cst->running_prio;
 		}
 	}
+	*preempts = between < 0;
+	if (between >= 0)
+		return between;
 	return reclaim >= 0 ? reclaim : victim;
 }
 
@@ -416,7 +450,7 @@ static s32 claim_idle(struct task_struct *p, struct llm_policy *pol, u32 cls, st
 
 	bpf_for(cpu, 0, n) {
 		if (!cpu_in_queue(c, q, cpu) || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr) ||
-		    blocked_by_owner(pol, cls, cpu))
+		    blocked_by_owner(pol, cls, cpu) || !cpu_usable(cpu))
 			continue;
 		if (scx_bpf_test_and_clear_cpu_idle(cpu))
 			return cpu;
@@ -435,7 +469,7 @@ static __always_inline u64 give_slice(struct llm_class *c, struct llm_task_ctx *
 
 static __always_inline bool cpu_allowed_for(struct task_struct *p, struct llm_class *c, u32 q, s32 cpu)
 {
-	return cpu >= 0 && cpu_in_queue(c, q, cpu) && bpf_cpumask_test_cpu(cpu, p->cpus_ptr);
+	return cpu_usable(cpu) && cpu_in_queue(c, q, cpu) && bpf_cpumask_test_cpu(cpu, p->cpus_ptr);
 }
 
 s32 BPF_STRUCT_OPS(llm_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
@@ -528,8 +562,8 @@ void BPF_STRUCT_OPS(llm_enqueue, struct task_struct *p, u64 enq_flags)
 	/*
 	 * The CPU's only task used up its slice (SCX_OPS_ENQ_LAST). If this CPU
 	 * is still right for it, keep it here with a fresh fitted slice; if not
-	 * (phase switch, reload), it joins its queue below and the CPU idles,
-	 * so claim_idle() wakes one in the right set.
+	 * (phase switch, reload), it goes below to a CPU of its set like a
+	 * waking task, as this CPU is about to idle.
 	 */
 	if ((enq_flags & SCX_ENQ_LAST) && cpu_in_queue(c, q, scx_bpf_task_cpu(p)) &&
 	    !blocked_by_owner(pol, cls, scx_bpf_task_cpu(p))) {
@@ -557,13 +591,15 @@ void BPF_STRUCT_OPS(llm_enqueue, struct task_struct *p, u64 enq_flags)
 	 */
 	s32 idle = claim_idle(p, pol, cls, c, q);
 
-	if (idle < 0 && !(enq_flags & SCX_ENQ_LAST)) {
-		s32 victim = pick_victim(p, pol, cls, c, q);
+	if (idle < 0) {
+		bool preempts = false;
+		s32 victim = pick_victim(p, pol, cls, c, q, &preempts);
 
 		if (victim >= 0) {
-			llm_dsq_insert(p, SCX_DSQ_LOCAL_ON | victim, give_slice(c, tctx), enq_flags | SCX_ENQ_PREEMPT);
+			llm_dsq_insert(p, SCX_DSQ_LOCAL_ON | victim, give_slice(c, tctx),
+				       enq_flags | (preempts ? SCX_ENQ_PREEMPT : 0));
 			if (st) {
-				st->preemptions++;
+				st->preemptions += preempts;
 				st->dispatches++;
 			}
 			return;
@@ -786,6 +822,8 @@ void BPF_STRUCT_OPS(llm_tick, struct task_struct *p)
 			st->phase_migrations++;
 		return;
 	}
+	/* A mark that needs no move (its CPU is in both sets) still shows. */
+	tctx->phase = phase;
 
 	/* A starvation scan is due and someone below us waits: go through dispatch. */
 	if (scan_due(pol, cpu, c->priority, now))
@@ -921,6 +959,35 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(llm_init)
 	return 0;
 }
 
+/*
+ * CPU hotplug. Without these two callbacks the kernel ejects the scheduler
+ * on every hotplug event. Tasks are moved off a dying CPU by the core; what
+ * a queue needs is a CPU that serves it, and the compiled sets may name the
+ * one that left. The daemon sees hotplug_seq move, probes the online CPUs
+ * again and reloads the policy compiled for them (offline CPUs left out, a
+ * set with none left falls back to the class's CPUs), well inside the
+ * watchdog's timeout_ms.
+ */
+void BPF_STRUCT_OPS(llm_cpu_online, s32 cpu)
+{
+	if (cpu >= 0 && cpu < LLM_MAX_CPUS)
+		WRITE_ONCE(cpu_hotplug_state[LLM_IDX(cpu, LLM_MAX_CPUS)], 1);
+	__sync_fetch_and_add(&hotplug_seq, 1);
+}
+
+/* Called before the CPU leaves the online mask, so the daemon reads the
+ * news here rather than from sysfs. */
+void BPF_STRUCT_OPS(llm_cpu_offline, s32 cpu)
+{
+	struct cpu_state *cst = cpu_state_of(cpu);
+
+	if (cst)
+		cst->running_class = CLASS_NONE;
+	if (cpu >= 0 && cpu < LLM_MAX_CPUS)
+		WRITE_ONCE(cpu_hotplug_state[LLM_IDX(cpu, LLM_MAX_CPUS)], -1);
+	__sync_fetch_and_add(&hotplug_seq, 1);
+}
+
 void BPF_STRUCT_OPS(llm_exit, struct scx_exit_info *ei)
 {
 	exit_info.exit_cpu = -1;
@@ -944,6 +1011,8 @@ struct sched_ext_ops llm_sched_ops = {
 	.stopping = (void *)llm_stopping,
 	.quiescent = (void *)llm_quiescent,
 	.init_task = (void *)llm_init_task,
+	.cpu_online = (void *)llm_cpu_online,
+	.cpu_offline = (void *)llm_cpu_offline,
 	.init = (void *)llm_init,
 	.exit = (void *)llm_exit,
 	/* The last runnable task comes back through ops.enqueue, so it gets

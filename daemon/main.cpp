@@ -2,11 +2,14 @@
 // policy. See README.md for the operator's guide.
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "policy/machine.h"
+#include "service/config_trust.h"
 #include "service/daemon.h"
 #include "service/logging.h"
 #include "service/options.h"
@@ -44,6 +47,9 @@ int main(int argc, char** argv)
             return 1;
         }
         std::printf("%s: OK\n%s", opt->config.c_str(), loaded->compiled.describe(loaded->policy).c_str());
+        // --check changes nothing, so a draft anywhere is fine; say what the daemon would refuse.
+        if (auto untrusted = service::check_config_trust(opt->config, geteuid()))
+            std::printf("note: the daemon would refuse this file where it is: %s\n", untrusted->c_str());
         return 0;
     }
     return service::Daemon(*opt).run();

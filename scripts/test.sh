@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Runs every test: unit and CLI tests, the VM lane on the real sched_ext
-# kernel, and the unit and CLI tests again under ASan+UBSan. Installs what it
-# needs first (scripts/setup.sh). Exits non-zero if anything fails.
+# Runs every test: unit and CLI tests, the same under ASan+UBSan, 45 s
+# of fuzzing per libFuzzer target, and the VM lane on the real
+# sched_ext kernel. Installs what it needs first (scripts/setup.sh). Exits
+# non-zero if anything fails.
 #
 #   sudo scripts/test.sh
 #   LLM_TEST_SKIP_VM=1 scripts/test.sh     (no VM lane)
+#   LLM_TEST_FUZZ_SECONDS=N                 (fuzzing time per target; default 45)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 [[ $(id -u) -eq 0 ]] || exec sudo -E "$0" "$@"
@@ -29,6 +31,9 @@ cmake --build "$root/build-asan" -j"$jobs" --target llm-unit-tests llm-schedd ll
 step "unit and CLI tests under ASan+UBSan"
 (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest -L 'unit|cli' -j"$jobs" --output-on-failure)
+
+step "fuzzing: libFuzzer, clang-19, ${LLM_TEST_FUZZ_SECONDS:-45} s per target (scripts/fuzz.sh)"
+"$root/scripts/fuzz.sh" "${LLM_TEST_FUZZ_SECONDS:-45}"
 
 if [[ -z "${LLM_TEST_SKIP_VM:-}" ]]; then
     step "VM lane (real sched_ext kernel under qemu)"

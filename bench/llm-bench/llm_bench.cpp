@@ -234,6 +234,11 @@ int main(int argc, char** argv)
                     forward(me);
                 else
                     backward(me, t);
+                // Mark the next step's phase before blocking, so the wake-up
+                // already lands on a CPU of that phase instead of starting
+                // on the old one and being moved at the next tick.
+                if (o.phases && o.mode == "train")
+                    llm_phase_set(!fwd ? LLM_PHASE_FORWARD : LLM_PHASE_BACKWARD);
                 done.wait();
             }
             if (o.phases)

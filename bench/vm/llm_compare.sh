@@ -3,7 +3,9 @@
 # + nice -20 for the job) and (c) llm-schedd with a training policy; each
 # without and with background noise (stress-ng CPU and memory hogs plus a
 # hackbench loop: about 2x oversubscription of the vCPUs), and for
-# training on 4K, THP and hugetlbfs weights. Then hackbench under the
+# training on 4K, THP and hugetlbfs weights. Inference also runs under
+# SCHED_FIFO on the default scheduler, the floor the emulator allows for
+# wake-ups (../shared/PLATFORM.md). Then hackbench under the
 # default scheduler and under llm_sched, for the scheduler's overhead.
 # The pool and the hugetlbfs mount are set up by hand for all three, so
 # only the scheduler differs. Lines "bench: ..." carry the results.
@@ -44,6 +46,7 @@ noise_stop() {  # sets BG: "cpu_ops=N hackbench=M" (work done while the job ran)
 run() {  # run SCHED NOISE MEM MODE
     local cmd="llm-bench --mode $4 --threads $N --weights-mb $MB --duration $DUR --memory $3 --hugetlbfs /dev/hugepages-bench --json /tmp/r.json"
     [ "$1" = b ] && cmd="nice -n -20 taskset -c 0-$((N - 1)) $cmd"  # busybox nice, then util-linux taskset
+    [ "$1" = f ] && cmd="chrt -f 50 $cmd"  # SCHED_FIFO on the default scheduler: the emulator's floor
     BG="cpu_ops= hackbench="
     [ "$2" = 1 ] && noise_start
     rm -f /tmp/r.json
@@ -58,6 +61,7 @@ for r in $(seq "$R"); do
         for noise in 0 1; do
             for m in $MODES; do run $s $noise $m train; done
             run $s $noise thp infer
+            [ $s = a ] && run f $noise thp infer
         done
         [ $s = c ] && stop_daemon
     done

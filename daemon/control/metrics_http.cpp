@@ -2,11 +2,11 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "control/control_socket.h"
@@ -15,24 +15,11 @@
 namespace llm::control {
 namespace {
 
-constexpr int kClientTimeoutMs = 500;
-
-// Reads up to the blank line that ends the request head.
-std::optional<std::string> read_head(int fd)
-{
-    std::string head;
-    char buf[1024];
-    while (head.find("\r\n\r\n") == std::string::npos && head.size() < 8192) {
-        pollfd p{fd, POLLIN, 0};
-        if (poll(&p, 1, kClientTimeoutMs) <= 0)
-            return std::nullopt;
-        ssize_t n = read(fd, buf, sizeof(buf));
-        if (n <= 0)
-            return head.empty() ? std::nullopt : std::optional<std::string>(head);
-        head.append(buf, static_cast<size_t>(n));
-    }
-    return head;
-}
+// Scrapers send their whole request at once; a slow or silent one waits
+// in PendingRequests, never in the daemon's loop.
+constexpr auto kClientTimeout = std::chrono::milliseconds(500);
+constexpr size_t kMaxHeadBytes = 8192;
+constexpr size_t kMaxWaiting = 16;
 
 }  // namespace
 
@@ -40,6 +27,7 @@ std::optional<MetricsHttp> MetricsHttp::open(const policy::Endpoint& at, std::st
 {
     MetricsHttp m;
     m.at_ = at;
+    m.pending_ = std::make_unique<PendingRequests>("\r\n\r\n", kMaxHeadBytes, kClientTimeout, kMaxWaiting);
     bool v6 = at.host == "::1";
     m.fd_.reset(socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!m.fd_) {
@@ -72,16 +60,17 @@ std::optional<MetricsHttp> MetricsHttp::open(const policy::Endpoint& at, std::st
 
 void MetricsHttp::serve(const std::function<std::string()>& metrics)
 {
-    for (;;) {
+    auto now = PendingRequests::Clock::now();
+    while (true) {
         util::UniqueFd c(accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
         if (!c)
-            return;
-        auto head = read_head(c.get());
-        if (!head)
-            continue;
-        auto route = route_http(*head);
-        write_all(c.get(), http_response(route, route == HttpRoute::Metrics ? metrics() : ""), kClientTimeoutMs);
+            break;
+        pending_->add(std::move(c), {}, now);
     }
+    pending_->service(now, [&](const Peer&, const std::optional<std::string>& head, const std::string&) {
+        auto route = head ? route_http(*head) : HttpRoute::BadRequest;
+        return http_response(route, route == HttpRoute::Metrics ? metrics() : "");
+    });
 }
 
 }  // namespace llm::control

@@ -1,11 +1,14 @@
 // The optional Prometheus endpoint: a loopback TCP listener that answers
-// GET /metrics, one short connection at a time, from the daemon's loop.
+// GET /metrics, from the daemon's loop; connections wait for their request
+// in PendingRequests.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "control/pending_requests.h"
 #include "policy/policy.h"
 #include "util/unique_fd.h"
 
@@ -16,13 +19,16 @@ public:
     static std::optional<MetricsHttp> open(const policy::Endpoint& at, std::string* error);
     [[nodiscard]] int fd() const { return fd_.get(); }
     [[nodiscard]] const policy::Endpoint& endpoint() const { return at_; }
-    // Serves every pending connection; `metrics` renders the body.
+    // Takes new connections and answers those whose request is in (or
+    // overdue); call it on every turn of the loop. `metrics` renders the body.
     void serve(const std::function<std::string()>& metrics);
+    [[nodiscard]] const PendingRequests& pending() const { return *pending_; }
 
 private:
     MetricsHttp() = default;
     util::UniqueFd fd_;
     policy::Endpoint at_;
+    std::unique_ptr<PendingRequests> pending_;
 };
 
 }  // namespace llm::control

@@ -40,6 +40,27 @@ void copy_prefix(char (&dst)[LLM_COMM_LEN], uint32_t& len, const std::string& s)
     std::memcpy(dst, s.data(), len);
 }
 
+// The online CPUs of `want`. Offline ones are noted; with none online the
+// `fallback` set is used (and noted), so tasks of that queue still run.
+std::set<unsigned> online_part(const std::set<unsigned>& want, const Machine& m, const std::string& what,
+                               const std::set<unsigned>& fallback, const std::string& fallback_name,
+                               std::vector<std::string>& notes)
+{
+    std::set<unsigned> on, off;
+    for (unsigned c : want)
+        (m.online_cpus.count(c) ? on : off).insert(c);
+    if (off.empty())
+        return on;
+    if (on.empty()) {
+        notes.push_back(what + ": CPUs " + format_cpu_list(off) + " are all offline; using " + fallback_name + " (" +
+                        format_cpu_list(fallback) + ") until one is back");
+        return fallback;
+    }
+    notes.push_back(what + ": CPUs " + format_cpu_list(off) + " offline; running on " + format_cpu_list(on) +
+                    " until they are back");
+    return on;
+}
+
 }  // namespace
 
 CompiledPolicy compile(const Policy& p, const Machine& m, const CgroupResolver& resolve, uint64_t generation)
@@ -47,6 +68,7 @@ CompiledPolicy compile(const Policy& p, const Machine& m, const CgroupResolver& 
     auto t = std::make_shared<llm_policy>();
     std::memset(t.get(), 0, sizeof(*t));
     CompiledPolicy out;
+    out.online_cpus = m.online_cpus;
     t->generation = generation;
     t->starvation_ns = p.scheduler.starvation_ns;
     t->nr_classes = static_cast<uint32_t>(p.classes.size());
@@ -74,12 +96,18 @@ CompiledPolicy compile(const Policy& p, const Machine& m, const CgroupResolver& 
         k.scale_q10 = q10(c.slice.scale);
         if (c.cpus_exclusive)
             k.flags |= LLM_CLASS_EXCLUSIVE;
-        auto def = c.cpus ? *c.cpus : m.online_cpus;
+        // Offline CPUs are left out; a set left with none falls back to the
+        // class's CPUs, or to every online CPU, so no queue is left unserved.
+        auto def = online_part(c.cpus.value_or(m.online_cpus), m, "class " + c.name + " cpus", m.online_cpus,
+                               "every online CPU", out.notes);
         set_mask(k.cpus[LLM_PHASE_NONE], def);
         if (p.has_phases(c)) {
             k.flags |= LLM_CLASS_HAS_PHASES;
-            set_mask(k.cpus[LLM_PHASE_FORWARD], c.forward.value_or(def));
-            set_mask(k.cpus[LLM_PHASE_BACKWARD], c.backward.value_or(def));
+            set_mask(k.cpus[LLM_PHASE_FORWARD], online_part(c.forward.value_or(def), m, "class " + c.name + " forward",
+                                                            def, "the class's CPUs", out.notes));
+            set_mask(k.cpus[LLM_PHASE_BACKWARD], online_part(c.backward.value_or(def), m,
+                                                             "class " + c.name + " backward", def,
+                                                             "the class's CPUs", out.notes));
         } else {
             k.cpus[LLM_PHASE_FORWARD] = k.cpus[LLM_PHASE_NONE];
             k.cpus[LLM_PHASE_BACKWARD] = k.cpus[LLM_PHASE_NONE];

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct CompiledPolicy {
     std::shared_ptr<const llm_policy> table;
     std::vector<std::string> notes;  // e.g. cgroups that do not exist yet
     std::vector<std::string> class_names;
+    std::set<unsigned> online_cpus;  // the CPUs the masks were compiled for
 
     // Human-readable plan, stable across runs (used by --check and golden tests).
     [[nodiscard]] std::string describe(const Policy& p) const;

@@ -10,6 +10,9 @@ namespace {
 
 bool c_plural(const std::set<unsigned>& s) { return s.size() > 1; }
 
+// CPUs past the possible range are an error. Possible but offline ones are
+// not: a CPU can go offline and back while the daemon runs, and the policy
+// must still load; the compiler leaves them out and says so (compiler.cpp).
 void check_cpus(const std::optional<std::set<unsigned>>& cpus, const std::string& path, const Machine& m,
                 Diagnostics& d)
 {
@@ -17,12 +20,11 @@ void check_cpus(const std::optional<std::set<unsigned>>& cpus, const std::string
         return;
     std::set<unsigned> missing;
     for (unsigned c : *cpus)
-        if (!m.online_cpus.count(c))
+        if (c >= m.nr_possible_cpus)
             missing.insert(c);
     if (!missing.empty())
         d.error(path, (c_plural(missing) ? "CPUs " : "CPU ") + format_cpu_list(missing) +
-                          (c_plural(missing) ? " do not exist or are offline" : " does not exist or is offline") +
-                          " on this machine",
+                          (c_plural(missing) ? " do not exist" : " does not exist") + " on this machine",
                 "online CPUs here are " + format_cpu_list(m.online_cpus));
 }
 

@@ -114,6 +114,34 @@ void BpfScheduler::detach()
     }
 }
 
+uint64_t BpfScheduler::hotplug_seq() const
+{
+    return skel_ ? __atomic_load_n(&skel_->bss->hotplug_seq, __ATOMIC_ACQUIRE) : 0;
+}
+
+void BpfScheduler::set_offline(const std::set<unsigned>& online, unsigned nr_possible)
+{
+    if (!skel_)
+        return;
+    for (unsigned cpu = 0; cpu < nr_possible && cpu < LLM_MAX_CPUS; ++cpu)
+        __atomic_store_n(&skel_->bss->cpu_hotplug_state[cpu], static_cast<int8_t>(online.count(cpu) ? 0 : -1),
+                         __ATOMIC_RELAXED);
+}
+
+std::set<unsigned> BpfScheduler::online_cpus(std::set<unsigned> from_sysfs) const
+{
+    if (!skel_)
+        return from_sysfs;
+    for (unsigned cpu = 0; cpu < LLM_MAX_CPUS; ++cpu) {
+        int8_t st = __atomic_load_n(&skel_->bss->cpu_hotplug_state[cpu], __ATOMIC_ACQUIRE);
+        if (st < 0)
+            from_sysfs.erase(cpu);
+        else if (st > 0)
+            from_sysfs.insert(cpu);
+    }
+    return from_sysfs;
+}
+
 std::optional<ExitRecord> BpfScheduler::exit_record() const
 {
     if (!skel_)

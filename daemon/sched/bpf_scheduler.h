@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,13 @@ public:
     // Set once the kernel has called ops.exit (ejection or detach).
     [[nodiscard]] std::optional<ExitRecord> exit_record() const;
     [[nodiscard]] std::vector<ClassStats> read_stats(uint32_t nr_classes) const;
+    // Counts CPU online/offline events seen by the scheduler.
+    [[nodiscard]] uint64_t hotplug_seq() const;
+    // Before attach: tells the scheduler which possible CPUs are offline.
+    void set_offline(const std::set<unsigned>& online, unsigned nr_possible);
+    // The online set, corrected by the scheduler's own hotplug events:
+    // ops.cpu_offline runs before sysfs stops listing the CPU.
+    [[nodiscard]] std::set<unsigned> online_cpus(std::set<unsigned> from_sysfs) const;
 
 private:
     llm_sched* skel_ = nullptr;

@@ -11,7 +11,9 @@
 
 #include <cstring>
 
+#include "policy/units.h"
 #include "sched/sched_ext_sysfs.h"
+#include "service/config_trust.h"
 #include "sched/stats_prometheus.h"
 #include "version.h"
 
@@ -22,7 +24,10 @@ namespace {
 // kernel has already fallen back to its own scheduler by then, so this only
 // delays the re-attach, and fewer wake-ups keep the idle daemon cheap.
 constexpr auto kExitPoll = std::chrono::milliseconds(250);
-constexpr int kClientTimeoutMs = 1000;
+// A control client has this long to send its request line; at most
+// kMaxControlWaiting connections wait at once (the oldest is dropped).
+constexpr auto kClientTimeout = std::chrono::milliseconds(1000);
+constexpr size_t kMaxControlWaiting = 64;
 
 uint64_t mono_ns()
 {
@@ -47,7 +52,13 @@ bool same_endpoint(const std::optional<policy::Endpoint>& a, const std::optional
 
 }  // namespace
 
-Daemon::Daemon(Options opt) : opt_(std::move(opt)), machine_(policy::Machine::probe()), memory_(opt_.state_dir, machine_) {}
+Daemon::Daemon(Options opt)
+    : opt_(std::move(opt)),
+      machine_(policy::Machine::probe()),
+      memory_(opt_.state_dir, machine_),
+      control_pending_("\n", control::kMaxRequestBytes, kClientTimeout, kMaxControlWaiting)
+{
+}
 
 std::optional<std::string> Daemon::start_scheduler()
 {
@@ -59,11 +70,16 @@ std::optional<std::string> Daemon::start_scheduler()
     lo.fault_after_dispatches = s.test_fault_after_dispatches;
     if (auto err = sched->load(lo))
         return err;
+    machine_.online_cpus = policy::Machine::probe().online_cpus;
+    sched->set_offline(machine_.online_cpus, machine_.nr_possible_cpus);
     if (auto err = sched->push(*live_->compiled.table))
         return err;
     if (auto err = sched->attach())
         return err;
     sched_ = std::move(sched);
+    hotplug_seen_ = 0;  // a fresh object counts from zero
+    if (live_->compiled.online_cpus != machine_.online_cpus)
+        on_cpu_hotplug();  // CPUs came or went since the policy was compiled
     auto st = sched::read_sched_ext_status();
     spdlog::info("scheduler llm_sched attached: state {}, ops {}, generation {}, {} classes", st.state, st.ops,
                  generation_, live_->compiled.class_names.size());
@@ -168,6 +184,8 @@ ReloadResult Daemon::reload(const std::string& why, uint64_t received_ns)
         notify_status();
         return res;
     };
+    if (auto untrusted = config_trust_problem())
+        return refuse(opt_.config + ": " + *untrusted);
     std::string report;
     auto next = load_policy_file(opt_.config, machine_, generation_ + 1, &report);
     if (!next)
@@ -218,6 +236,30 @@ ReloadResult Daemon::reload(const std::string& why, uint64_t received_ns)
                  (res.applied_ns - loaded_ns) / 1000);
     notify_status();
     return res;
+}
+
+// The live policy, compiled again for the CPUs online now. Not a reload of
+// the file: an edit waiting there (or a broken one) must not decide whether
+// the queues of a CPU that left get served.
+void Daemon::on_cpu_hotplug()
+{
+    hotplug_seen_ = sched_->hotplug_seq();
+    ++hotplug_events_;
+    machine_ = policy::Machine::probe();
+    machine_.online_cpus = sched_->online_cpus(machine_.online_cpus);
+    auto compiled = policy::compile(live_->policy, machine_, resolve_cgroup, generation_ + 1);
+    if (auto err = sched_->push(*compiled.table)) {
+        spdlog::error("CPU hotplug: cannot push the tables for online CPUs {}: {}",
+                      policy::format_cpu_list(machine_.online_cpus), *err);
+        return;
+    }
+    ++generation_;
+    live_->compiled = std::move(compiled);
+    spdlog::warn("CPU hotplug: online CPUs now {}; generation {} live, compiled for them",
+                 policy::format_cpu_list(machine_.online_cpus), generation_);
+    for (const auto& note : live_->compiled.notes)
+        spdlog::warn("{}", note);
+    notify_status();
 }
 
 void Daemon::reload_if_file_changed()
@@ -283,6 +325,9 @@ nlohmann::json Daemon::status_json() const
                             {"error", r.error},   {"received_ns", r.received_ns}, {"applied_ns", r.applied_ns}};
     }
     j["classes"] = live_->compiled.class_names;
+    j["online_cpus"] = policy::format_cpu_list(machine_.online_cpus);
+    j["hotplug_events"] = hotplug_events_;
+    j["notes"] = live_->compiled.notes;
     j["metrics"] = metrics_ ? "http://" + metrics_->endpoint().host + ":" +
                                   std::to_string(metrics_->endpoint().port) + "/metrics"
                             : "off";
@@ -333,25 +378,27 @@ nlohmann::json Daemon::handle(const control::Request& req, const control::Peer& 
 
 void Daemon::serve_control()
 {
-    while (auto conn = control_->accept()) {
-        uint64_t received = mono_ns();
-        std::string err;
-        auto line = control::read_line(conn->fd.get(), control::kMaxRequestBytes, kClientTimeoutMs, &err);
+    auto now = Clock::now();
+    while (auto conn = control_->accept())
+        control_pending_.add(std::move(conn->fd), conn->peer, now);
+    control_pending_.service(now, [&](const control::Peer& peer, const std::optional<std::string>& line,
+                                      const std::string& read_error) {
+        std::string err = read_error;
         nlohmann::json reply;
         std::optional<control::Request> req;
         if (line)
             req = control::parse_request(*line, &err);
         if (!req) {
             reply = {{"ok", false}, {"error", err}};
-        } else if (auto denied = control::authorize(*req, conn->peer, control_gid_)) {
+        } else if (auto denied = control::authorize(*req, peer, control_gid_)) {
             spdlog::warn("control socket: refused {} from uid {} (pid {}): {}", control::to_string(req->command),
-                         conn->peer.uid, conn->peer.pid, *denied);
+                         peer.uid, peer.pid, *denied);
             reply = {{"ok", false}, {"error", *denied}};
         } else {
-            reply = handle(*req, conn->peer, received);
+            reply = handle(*req, peer, mono_ns());
         }
-        control::write_all(conn->fd.get(), reply.dump() + "\n", kClientTimeoutMs);
-    }
+        return reply.dump() + "\n";
+    });
 }
 
 void Daemon::log_stats() const
@@ -377,6 +424,13 @@ void Daemon::notify_status() const
     sd_notify(0, s.c_str());
 }
 
+std::optional<std::string> Daemon::config_trust_problem() const
+{
+    if (opt_.allow_unsafe_config)
+        return std::nullopt;
+    return check_config_trust(opt_.config, geteuid());
+}
+
 int Daemon::poll_timeout_ms() const
 {
     auto now = Clock::now();
@@ -389,6 +443,11 @@ int Daemon::poll_timeout_ms() const
     if (watchdog_every_.count() > 0)
         sooner(last_watchdog_ + watchdog_every_);
     sooner(last_memory_tick_ + memory_.tick_every());
+    if (auto t = control_pending_.next_deadline())
+        sooner(*t);
+    if (metrics_)
+        if (auto t = metrics_->pending().next_deadline())
+            sooner(*t);
     if (opt_.stats_interval_s > 0)
         sooner(last_stats_ + std::chrono::duration_cast<Clock::duration>(
                                  std::chrono::duration<double>(opt_.stats_interval_s)));
@@ -399,6 +458,10 @@ int Daemon::poll_timeout_ms() const
 int Daemon::run()
 {
     started_ = Clock::now();
+    if (auto untrusted = config_trust_problem()) {
+        std::fprintf(stderr, "%s: %s\n", opt_.config.c_str(), untrusted->c_str());
+        return 1;
+    }
     std::string report;
     live_ = load_policy_file(opt_.config, machine_, 1, &report);
     if (!live_) {
@@ -482,13 +545,17 @@ int Daemon::run()
     last_stats_ = last_watchdog_ = last_memory_tick_ = Clock::now();
 
     for (;;) {
-        pollfd pfd[5] = {{sfd.get(), POLLIN, 0}, {control_->fd(), POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0},
-                         {memory_.events_fd(), POLLIN, 0}};
+        // Fixed slots first; then every connection still sending its request.
+        std::vector<pollfd> pfd = {{sfd.get(), POLLIN, 0}, {control_->fd(), POLLIN, 0}, {-1, POLLIN, 0},
+                                   {-1, POLLIN, 0}, {memory_.events_fd(), POLLIN, 0}};
         if (metrics_)
             pfd[2].fd = metrics_->fd();
         if (watch_)
             pfd[3].fd = watch_->fd();
-        poll(pfd, 5, poll_timeout_ms());
+        control_pending_.add_pollfds(pfd);
+        if (metrics_)
+            metrics_->pending().add_pollfds(pfd);
+        poll(pfd.data(), pfd.size(), poll_timeout_ms());
 
         bool stop = false;
         signalfd_siginfo si{};
@@ -502,9 +569,9 @@ int Daemon::run()
         }
         if (stop)
             break;
-        if (pfd[1].revents & POLLIN)
-            serve_control();
-        if (metrics_ && (pfd[2].revents & POLLIN))
+        // Cheap when idle: an accept and a read per waiting connection, both non-blocking.
+        serve_control();
+        if (metrics_)
             metrics_->serve([this] { return prometheus(); });
         if (watch_ && (pfd[3].revents & POLLIN) && watch_->drain())
             file_changed_at_ = Clock::now();
@@ -514,6 +581,8 @@ int Daemon::run()
         if (sched_) {
             if (auto rec = sched_->exit_record())
                 on_scheduler_exit(*rec);
+            else if (sched_->hotplug_seq() != hotplug_seen_)
+                on_cpu_hotplug();
         }
         maybe_reattach();
         auto now = Clock::now();

@@ -13,6 +13,7 @@
 
 #include "control/control_socket.h"
 #include "control/metrics_http.h"
+#include "control/pending_requests.h"
 #include "control/request.h"
 #include "memory/memory_manager.h"
 #include "policy/machine.h"
@@ -44,6 +45,7 @@ private:
     std::optional<std::string> start_scheduler();
     void on_scheduler_exit(const sched::ExitRecord& rec);
     void maybe_reattach();
+    void on_cpu_hotplug();
     ReloadResult reload(const std::string& why, uint64_t received_ns);
     void reload_if_file_changed();
     std::optional<std::string> open_endpoints(const policy::DaemonSpec& spec);
@@ -55,6 +57,7 @@ private:
     void log_stats() const;
     void notify_status() const;
     int poll_timeout_ms() const;
+    std::optional<std::string> config_trust_problem() const;
 
     Options opt_;
     policy::Machine machine_;
@@ -64,12 +67,15 @@ private:
     std::deque<Clock::time_point> reattaches_;
     std::optional<Clock::time_point> reattach_at_;
     bool gave_up_ = false;
+    uint64_t hotplug_seen_ = 0;    // the scheduler's hotplug_seq last acted on
+    uint64_t hotplug_events_ = 0;
     bool no_sched_ext_ = false;  // memory-only mode on a kernel without sched_ext
     std::string last_exit_;  // the kernel's last exit record, for status
 
     memory::MemoryManager memory_;
     Clock::time_point last_memory_tick_{};
     std::optional<control::ControlSocket> control_;
+    control::PendingRequests control_pending_;
     std::optional<control::MetricsHttp> metrics_;
     std::optional<ConfigWatch> watch_;
     std::optional<gid_t> control_gid_;

@@ -6,7 +6,7 @@ namespace llm::service {
 
 const char* const kUsage =
     "usage: llm-schedd --config FILE [--check] [--log-level LEVEL] [--stats-interval SEC] [--socket PATH]\n"
-    "                  [--state-dir DIR]\n"
+    "                  [--state-dir DIR] [--allow-unsafe-config]\n"
     "       llm-schedd --example | --version | --help\n"
     "\n"
     "  --config FILE          the JSON policy (see configs/ and `--example`)\n"
@@ -16,6 +16,7 @@ const char* const kUsage =
     "  --stats-interval SEC   log per-class scheduler stats every SEC seconds\n"
     "  --socket PATH          control socket (default /run/llm-schedd/control.sock)\n"
     "  --state-dir DIR        where original values are saved (default /run/llm-schedd/state)\n"
+    "  --allow-unsafe-config  accept a policy file that others than root can write (tests only)\n"
     "  --version              print the version\n";
 
 std::optional<Options> parse_options(const std::vector<std::string>& args, std::string* error)
@@ -45,6 +46,8 @@ std::optional<Options> parse_options(const std::vector<std::string>& args, std::
             o.config = *v;
         } else if (name == "--check") {
             o.check = true;
+        } else if (name == "--allow-unsafe-config") {
+            o.allow_unsafe_config = true;
         } else if (name == "--example") {
             o.example = true;
         } else if (name == "--version" || name == "-V") {

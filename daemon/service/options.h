@@ -10,6 +10,7 @@ namespace llm::service {
 struct Options {
     std::string config;
     bool check = false;           // validate, print the plan, exit
+    bool allow_unsafe_config = false;  // skip the owner and mode checks (tests)
     bool example = false;         // print an example policy, exit
     bool version = false;
     bool help = false;

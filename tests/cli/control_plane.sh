@@ -86,6 +86,30 @@ expect "GET /metrics answers 200" grep -q "^HTTP/1.1 200 OK" "$tmp/metrics"
 expect "  with the live generation" grep -q "^llm_schedd_policy_generation [0-9]" "$tmp/metrics"
 expect "stats --prometheus gives the same families" bash -c "'$ctl' stats --prometheus | grep -q '^# TYPE llm_schedd_reloads_total counter'"
 
+# Silent clients: each holds a slot until its 1 s deadline, never the loop.
+# 80 silent control connections (past the 64 slots) and 5 silent metrics
+# scrapers, then a real request must still be answered at once.
+python3 - "$sock" "$port" "$ctl" >"$tmp/silent" 2>&1 <<'PY'
+import socket, subprocess, sys, time
+path, port, ctl = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+silent = []
+for _ in range(80):
+    s = socket.socket(socket.AF_UNIX); s.connect(path); silent.append(s)
+scrapers = [socket.create_connection(("127.0.0.1", port)) for _ in range(5)]
+time.sleep(0.2)
+t0 = time.monotonic()
+ok = subprocess.run([ctl, "status"], capture_output=True).returncode == 0
+print("status_ms", int((time.monotonic() - t0) * 1000), "ok", ok)
+last = silent[-1]; last.settimeout(3)
+print("timeout_reply", last.recv(4096).decode().strip())
+oldest = silent[0]; oldest.settimeout(3)
+print("oldest_reply", repr(oldest.recv(4096)))
+PY
+ms=$(sed -n 's/^status_ms \([0-9]*\) ok True$/\1/p' "$tmp/silent")
+expect "with 80 silent clients waiting, status still answers (${ms:-no answer} ms)" test -n "$ms" -a "${ms:-9999}" -lt 700
+expect "  a silent client gets a timeout error" grep -q '^timeout_reply {"error":"timed out waiting for the request","ok":false}' "$tmp/silent"
+expect "  past 64 waiting, the oldest is dropped" grep -q "^oldest_reply b''" "$tmp/silent"
+
 # Stop: SIGTERM ends it within 2 s and removes the socket.
 t0=$(date +%s%N); kill -TERM "$pid"; wait "$pid"; rc=$?; t1=$(date +%s%N); pid=
 expect "SIGTERM: exit 0 (rc $rc) in $(( (t1 - t0) / 1000000 )) ms" test "$rc" -eq 0 -a $(( (t1 - t0) / 1000000 )) -lt 2000

@@ -154,12 +154,25 @@ TEST_CASE("CPUs that do not exist are named with the online set")
     CHECK(has_error(d, "/classes/0/phases/backward", "online CPUs here are 0-3"));
 }
 
-TEST_CASE("offline CPUs are rejected")
+TEST_CASE("offline CPUs are left out with a note; a set with none online falls back")
 {
     auto m = machine(4);
-    m.online_cpus.erase(2);
-    auto d = validation_errors(R"({ "classes": [ { "name": "a", "match": [ { "default": true } ], "cpus": "2" } ] })", m);
-    CHECK(has_error(d, "/classes/0/cpus", "offline"));
+    m.online_cpus.erase(2);  // possible but offline, as after CPU hotplug
+    auto p = must_parse(R"({ "classes": [
+        { "name": "a", "match": [ { "comm_prefix": "a" } ], "cpus": "2-3", "phases": { "forward": "2", "backward": "3" } },
+        { "name": "b", "match": [ { "default": true } ], "cpus": "2" } ] })", m);
+    auto c = compile(p, m, nullptr, 1);
+    const auto& t = *c.table;
+    CHECK(t.classes[0].cpus[LLM_PHASE_NONE].bits[0] == 0b1000);
+    CHECK(t.classes[0].cpus[LLM_PHASE_FORWARD].bits[0] == 0b1000);  // fell back to the class's online CPUs
+    CHECK(t.classes[0].cpus[LLM_PHASE_BACKWARD].bits[0] == 0b1000);
+    CHECK(t.classes[1].cpus[LLM_PHASE_NONE].bits[0] == 0b1011);     // fell back to every online CPU
+    auto noted = [&](const std::string& what) {
+        return std::any_of(c.notes.begin(), c.notes.end(), [&](const std::string& n) { return n == what; });
+    };
+    CHECK(noted("class a cpus: CPUs 2 offline; running on 3 until they are back"));
+    CHECK(noted("class a forward: CPUs 2 are all offline; using the class's CPUs (3) until one is back"));
+    CHECK(noted("class b cpus: CPUs 2 are all offline; using every online CPU (0-1,3) until one is back"));
 }
 
 TEST_CASE("overlapping phase sets and exclusive sets are rejected")

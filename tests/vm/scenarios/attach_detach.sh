@@ -1,8 +1,13 @@
-# llm_sched attaches from the default policy, every task is on it, and
-# SIGTERM detaches it within 2 s with exit code 0.
-# timeout: 120
+# llm_sched attaches from the default policy, every task is on it, no BPF
+# object is pinned, and SIGTERM detaches it within 2 s with exit code 0.
+# Then kill -9: the kernel detaches within 2 s, tasks keep running, and a
+# new daemon attaches again.
+# timeout: 150
 
+mkdir -p /sys/fs/bpf && mount -t bpf bpf /sys/fs/bpf
 start_daemon configs/default.json || return
+check "no BPF object pinned (everything lives and dies with the daemon's fds)" \
+    test "$(find /sys/fs/bpf -mindepth 1 | wc -l)" -eq 0
 check "state is enabled" test "$(scx_state)" = enabled
 check "root/ops is llm_sched" test "$(scx_ops)" = llm_sched
 check "switch_all is set (every SCHED_NORMAL task is on sched_ext)" test "$(cat /sys/kernel/sched_ext/switch_all)" = 1
@@ -29,3 +34,24 @@ metric detach_ms "$STOP_MS"
 check "state is disabled after SIGTERM" test "$(scx_state)" = disabled
 check "detached within 2 s (took ${STOP_MS} ms)" test "$STOP_MS" -le 2000
 check "daemon exit code 0 (got $DAEMON_RC)" test "$DAEMON_RC" -eq 0
+
+# kill -9: nothing of the daemon survives to detach; the kernel does it.
+start_daemon configs/default.json || return
+schedprobe spin --seconds 3 >/tmp/spin.txt &
+spin=$!
+sleep 0.5
+t0=$(now_ms)
+kill -9 "$DAEMON_PID"
+wait_state disabled 50
+t1=$(now_ms)
+wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=
+metric kill9_detach_ms $((t1 - t0))
+check "kill -9: state disabled within 2 s ($((t1 - t0)) ms)" test "$(scx_state)" = disabled -a $((t1 - t0)) -le 2000
+wait "$spin"
+gap=$(sed -n 's/.*max_gap_us=\([0-9]*\).*/\1/p' /tmp/spin.txt)
+note "$(cat /tmp/spin.txt)"
+check "  a task spinning through it was never off the CPU for 1 s (longest gap ${gap:-?} us)" test "${gap:-9999999}" -lt 1000000
+start_daemon configs/default.json || return
+check "a new daemon attaches again" test "$(scx_ops)" = llm_sched
+stop_daemon
+check "  and stops cleanly (rc $DAEMON_RC)" test "$DAEMON_RC" -eq 0

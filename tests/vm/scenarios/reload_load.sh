@@ -1,16 +1,16 @@
-# Reload under load: 100 reloads alternate two policies that swap the
+# Reload under load: 1000 reloads in about 4 minutes alternate two policies that swap the
 # forward and backward CPU sets while a forward thread and a backward thread
 # sample their CPU under a CPU hog. Outside each switch window (request
 # received -> tables live + 50 ms for the kick) every sample is on the set
 # of the policy live at that moment; no ejection; the daemon's open fds and
-# RSS stay flat from reload 10 to reload 100.
-# timeout: 300
+# RSS stay flat from reload 10 to reload 1000 (sampled every 100).
+# timeout: 600
 
 cp data/reload_a.json /tmp/policy.json
 start_daemon /tmp/policy.json || return
-stress-ng --cpu "$(nproc)" --timeout 80s >/dev/null 2>&1 &
+stress-ng --cpu "$(nproc)" --timeout 280s >/dev/null 2>&1 &
 load=$!
-llm-demo --threads 2 --seconds 70 --swap-at 1000 --work-us 100 --forward 0-1 --backward 2-3 \
+llm-demo --threads 2 --seconds 270 --swap-at 1000 --work-us 100 --forward 0-1 --backward 2-3 \
     --runs /tmp/runs.txt >/tmp/demo.txt 2>&1 &
 demo=$!
 sleep 2
@@ -18,28 +18,36 @@ rss() { awk '/^VmRSS/ { print $2 }' "/proc/$DAEMON_PID/status"; }
 fds() { ls "/proc/$DAEMON_PID/fd" | wc -l; }
 : >/tmp/reloads.txt
 i=1
-while [ "$i" -le 100 ]; do
+# The client loop runs SCHED_FIFO: as a background-class task among CPU
+# hogs each cp and llm-schedctl would first wait for the starvation guard,
+# and the test would measure its own shell. The daemon stays in its class.
+chrt -f -p 10 $$
+t0=$(now_ms)
+while [ "$i" -le 1000 ]; do
     if [ $((i % 2)) -eq 1 ]; then p=b; else p=a; fi
     cp "data/reload_$p.json" /tmp/policy.json
     # "received applied policy" in CLOCK_MONOTONIC ns, from the daemon itself.
     llm-schedctl reload --json | sed -n "s/.*\"applied_ns\":\([0-9]*\).*\"received_ns\":\([0-9]*\).*/\2 \1 $p/p" \
         >>/tmp/reloads.txt
     [ "$i" -eq 10 ] && { rss10=$(rss); fds10=$(fds); }
-    sleep 0.4
+    [ $((i % 100)) -eq 0 ] && note "reload $i: RSS $(rss) KiB, $(fds) fds, $(( ($(now_ms) - t0) / 1000 )) s"
+    sleep 0.1
     i=$((i + 1))
 done
-rss100=$(rss); fds100=$(fds)
+chrt -o -p 0 $$
+rss1000=$(rss); fds1000=$(fds); secs=$(( ($(now_ms) - t0) / 1000 ))
 wait "$demo"
 kill "$load" 2>/dev/null; wait "$load" 2>/dev/null
 
 n=$(wc -l </tmp/reloads.txt)
-check "100 reloads answered with timestamps ($n)" test "$n" -eq 100
+check "1000 reloads answered with timestamps in $secs s ($n)" test "$n" -eq 1000
 gen=$(llm-schedctl status --json | sed -n 's/^  "generation": \([0-9]*\),*/\1/p')
-check "generation 101 live ($gen)" test "$gen" = 101
-metric reload_rss_kib_at_10 "$rss10"; metric reload_rss_kib_at_100 "$rss100"
-metric reload_fds_at_10 "$fds10"; metric reload_fds_at_100 "$fds100"
-check "open fds flat ($fds10 -> $fds100)" test "$fds10" -eq "$fds100"
-check "RSS flat within 256 KiB ($rss10 -> $rss100 KiB)" test $((rss100 - rss10)) -le 256
+check "generation 1001 live ($gen)" test "$gen" = 1001
+metric reload_rss_kib_at_10 "$rss10"; metric reload_rss_kib_at_1000 "$rss1000"
+metric reload_fds_at_10 "$fds10"; metric reload_fds_at_1000 "$fds1000"
+metric reload_seconds_for_1000 "$secs"
+check "open fds flat ($fds10 -> $fds1000)" test "$fds10" -eq "$fds1000"
+check "RSS flat within 256 KiB ($rss10 -> $rss1000 KiB)" test $((rss1000 - rss10)) -le 256
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 sed -n '1,3p' /tmp/reloads.txt | sed 's/^/note: reload received applied policy: /'
 metric reload_request_to_live_us_p50 "$(awk '{ printf "%d\n", ($2 - $1) / 1000 }' /tmp/reloads.txt | median)"
@@ -53,17 +61,22 @@ awk -v settle=50000000 '
         return cpu >= 2
     }
     {
-        phase = $2; first = $3; last = $4; cpu = $5; runs++; samples_ok = 1
-        # Periods: [start, rec[1]) policy a; [app[k], rec[k+1]) policy pol[k].
-        from = 0; p = "a"
-        for (k = 1; k <= nr + 1; k++) {
+        phase = $2; first = $3; last = $4; cpu = $5; runs++
+        # Period k: [app[k-1], rec[k]) under policy pol[k-1]; period 1 starts
+        # at 0 under policy a. Binary search for the first period that can
+        # hold `first`, then walk while periods start before `last`.
+        lo = 1; hi = nr + 1
+        while (lo < hi) { mid = int((lo + hi) / 2); if (rec[mid] > first) hi = mid; else lo = mid + 1 }
+        for (k = lo; k <= nr + 1; k++) {
+            from = k == 1 ? 0 : app[k - 1]; p = k == 1 ? "a" : pol[k - 1]
             to = k <= nr ? rec[k] : 1e30
+            if (from > last)
+                break
             if (first < to && last >= from && !allowed(p, phase, cpu)) {
                 bad++
                 if (bad <= 5) printf "misplaced: tid %s %s on CPU %d during policy %s (%d..%d)\n", $1, phase, cpu, p, first, last
                 break
             }
-            if (k <= nr) { from = app[k]; p = pol[k] }
         }
     }
     END { printf "runs %d misplaced %d\n", runs, bad + 0 }' /tmp/reloads.txt /tmp/runs.txt >/tmp/verdict.txt
