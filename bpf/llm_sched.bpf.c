@@ -23,9 +23,13 @@
  * ops.dispatch walks the classes from highest to lowest priority and takes
  * the first task whose queue covers this CPU; a still-runnable prev keeps
  * the CPU until a queued class outranks it. A waking task kicks an idle
- * CPU of its set, or else goes straight to the head of the local queue of
- * the CPU running the lowest class below it, with SCX_ENQ_PREEMPT, so its
- * wait is bounded by the preemption latency rather than by a slice.
+ * CPU of its set; failing that it goes to a CPU of its set that is between
+ * tasks (see pick_victim: such a CPU may be on its way to idle, unseen by
+ * the idle mask), or straight to the head of the local queue of the CPU
+ * running the lowest class below it, with SCX_ENQ_PREEMPT, so its wait is
+ * bounded by the preemption latency rather than by a slice. A task that
+ * must leave its CPU (a phase switch seen at its slice's end) is placed
+ * the same way.
  *
  * The starvation guard runs first in dispatch: every starvation_ns/8 a CPU moves the longest waiter of the
  * classes below the top one, if it has waited half of starvation_ns, to its
@@ -60,6 +64,14 @@
  *   are never rescued: they already run first, and their own order rules.
  * - Per-CPU kernel threads bypass classes and go straight to their CPU's
  *   local queue, so they are never starved or moved.
+ * - CPU hotplug: ops.cpu_online/offline keep the scheduler attached and
+ *   stop it sending tasks to an offline CPU, but the sets stay as compiled
+ *   until the daemon pushes new ones (within about 250 ms). Until then a
+ *   queue whose only CPUs left waits; the kernel's watchdog (timeout_ms)
+ *   is far longer. Without the daemon (killed), the kernel detaches the
+ *   scheduler anyway.
+ * - A woken task runs under the phase it had when it slept, until its
+ *   next decision; workloads should mark a phase before blocking.
  */
 #include "scx_compat.bpf.h"
 #include "llm_schedd/intf.h"

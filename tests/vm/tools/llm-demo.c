@@ -15,9 +15,12 @@
  *                              one CPU as "tid phase first_ns last_ns cpu", for
  *                              checks against a changing policy (reload scenario)
  *
+ * SIGTERM ends a timed run early, with the report and the runs written.
+ *
  * Exit status is 1 when --strict is given and any sample was misplaced.
  */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -63,6 +66,13 @@ struct result {
 static struct cfg cfg = { .threads = 2, .seconds = 4, .swap_at = 2, .settle_ms = 50, .work_us = 50 };
 static struct result results[MAX_THREADS];
 static atomic_int live_phase_flip;
+static volatile sig_atomic_t stop_early;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop_early = 1;
+}
 
 static double now_s(void)
 {
@@ -150,7 +160,7 @@ static void *worker(void *arg)
 				phase = want;
 				llm_phase_set(phase);
 			}
-		} else if (t >= t_end) {
+		} else if (t >= t_end || stop_early) {
 			break;
 		} else if (!swapped && t >= t_swap) {
 			phase = 3 - phase; /* forward <-> backward */
@@ -231,6 +241,7 @@ int main(int argc, char **argv)
 	}
 	if (!have_f || !have_b || cfg.threads < 1 || cfg.threads > MAX_THREADS)
 		usage();
+	signal(SIGTERM, on_term);
 	for (int i = 0; i < cfg.threads; i++) {
 		results[i].first_phase = (i % 2) ? LLM_PHASE_BACKWARD : LLM_PHASE_FORWARD;
 		if (cfg.runs_file && !(results[i].runs = calloc(MAX_RUNS, sizeof(struct cpu_run)))) {
