@@ -23,6 +23,7 @@ corpus="$out/corpus" crashes="$out/crashes"
 mkdir -p "$corpus"/{policy,control,mountinfo} "$crashes"
 cp "$root"/configs/examples/*.json "$root"/tests/vm/scenarios/data/*.json "$corpus/policy/"
 find "$root/tests/cli" "$root/tests/unit" -name '*.json' -exec cp {} "$corpus/policy/" \;
+cp "$root"/fuzz/seeds/policy/* "$corpus/policy/"   # inputs that once crashed
 cp "$root"/fuzz/seeds/control/* "$corpus/control/"
 cp "$root"/fuzz/seeds/mountinfo/* "$corpus/mountinfo/"
 # Every key the schema knows, quoted, so the fuzzer reaches past "unknown key".

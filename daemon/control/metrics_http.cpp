@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstring>
 
-#include "control/control_socket.h"
 #include "control/http_route.h"
 
 namespace llm::control {

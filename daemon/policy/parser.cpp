@@ -670,6 +670,23 @@ std::string syntax_message(const json::parse_error& e)
     return pos == std::string::npos ? w : w.substr(pos);
 }
 
+// "number overflow parsing '1e400'" -> "a number too large for JSON at line L, column C: 1e400".
+std::string number_overflow_message(const std::string& text, const std::string& what)
+{
+    auto open = what.find('\''), close = what.rfind('\'');
+    if (open == std::string::npos || close <= open)
+        return what;
+    std::string number = what.substr(open + 1, close - open - 1);
+    auto at = text.find(number);
+    if (at == std::string::npos)
+        return "a number too large for JSON: " + number;
+    size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+    size_t line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
+    size_t column = line_start == std::string::npos || at == 0 ? at + 1 : at - line_start;
+    return "a number too large for JSON at line " + std::to_string(line) + ", column " + std::to_string(column) +
+           ": " + (number.size() > 40 ? number.substr(0, 40) + "..." : number);
+}
+
 }  // namespace
 
 std::optional<Policy> parse_policy(const std::string& json_text, Diagnostics& d)
@@ -683,6 +700,10 @@ std::optional<Policy> parse_policy(const std::string& json_text, Diagnostics& d)
         doc = json::parse(json_text);
     } catch (const json::parse_error& e) {
         d.error("/", syntax_message(e), "fix the JSON syntax at that line and column");
+        return std::nullopt;
+    } catch (const json::out_of_range& e) {
+        // A number beyond a double (1e400): nlohmann gives no position, so find the text.
+        d.error("/", number_overflow_message(json_text, e.what()), "write a number a double can hold (|x| < 1.8e308)");
         return std::nullopt;
     }
     Policy p;

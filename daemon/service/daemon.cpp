@@ -13,8 +13,8 @@
 
 #include "policy/units.h"
 #include "sched/sched_ext_sysfs.h"
-#include "service/config_trust.h"
 #include "sched/stats_prometheus.h"
+#include "service/config_trust.h"
 #include "version.h"
 
 namespace llm::service {

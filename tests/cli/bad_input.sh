@@ -17,6 +17,7 @@ expect() {  # expect NAME PATTERN: --check on $tmp/NAME.json fails and says PATT
 : >"$tmp/empty.json";            expect empty "the file is empty"
 expect missing "No such file or directory"
 echo '{ "classes": [ ' >"$tmp/half.json"; expect half "line 2, column 1"
+printf '{\n "scheduler": { "starvation_ms": 1e999 } }\n' >"$tmp/huge.json"; expect huge "a number too large for JSON at line 2, column 34: 1e999"
 printf '{\n "classes": 5,\n}\n' >"$tmp/syntax.json"; expect syntax "line 3, column 1"
 echo '{ "classes": [ { "name": "a", "match": [ { "default": true } ], "priorty": 5 } ] }' >"$tmp/typo.json"
 expect typo '/classes/0/priorty: unknown key "priorty" (did you mean "priority"?)'

@@ -72,6 +72,15 @@ TEST_CASE("syntax errors give line and column")
     CHECK(r.diags.items()[0].what.find("line 3, column") != std::string::npos);
 }
 
+TEST_CASE("a number beyond a double is an error with its position, not a crash (found by fuzz_policy)")
+{
+    auto r = parse("{\n  \"classes\": [ { \"name\": \"x\", \"priority\": 7E333 } ]\n}\n");
+    REQUIRE_FALSE(r.policy);
+    REQUIRE(r.diags.items().size() == 1);
+    CHECK(r.diags.items()[0].what == "a number too large for JSON at line 2, column 43: 7E333");
+    CHECK(r.diags.items()[0].fix.find("1.8e308") != std::string::npos);
+}
+
 TEST_CASE("an empty or blank file is reported as empty")
 {
     for (const char* text : {"", "  \n\t"}) {
