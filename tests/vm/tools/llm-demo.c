@@ -15,7 +15,8 @@
  *                              one CPU as "tid phase first_ns last_ns cpu", for
  *                              checks against a changing policy (reload scenario)
  *
- * SIGTERM ends a timed run early, with the report and the runs written.
+ * SIGTERM ends a timed run early, with the report and the runs written;
+ * it ends a --live run at once.
  *
  * Exit status is 1 when --strict is given and any sample was misplaced.
  */
@@ -241,7 +242,8 @@ int main(int argc, char **argv)
 	}
 	if (!have_f || !have_b || cfg.threads < 1 || cfg.threads > MAX_THREADS)
 		usage();
-	signal(SIGTERM, on_term);
+	if (!cfg.live)
+		signal(SIGTERM, on_term);  /* --live runs until killed, as before */
 	for (int i = 0; i < cfg.threads; i++) {
 		results[i].first_phase = (i % 2) ? LLM_PHASE_BACKWARD : LLM_PHASE_FORWARD;
 		if (cfg.runs_file && !(results[i].runs = calloc(MAX_RUNS, sizeof(struct cpu_run)))) {
