@@ -67,6 +67,32 @@ static __always_inline bool llm_dsq_move(struct bpf_iter_scx_dsq *it, struct tas
 
 #define BPF_FOR_EACH_ITER (&___it)
 
+/* Re-enqueues the tasks waiting in this CPU's local DSQ (from
+ * ops.cpu_release). 7.x made it void and callable from more places. */
+static __always_inline void llm_reenqueue_local(void)
+{
+	if (bpf_ksym_exists(scx_bpf_reenqueue_local___v2))
+		scx_bpf_reenqueue_local___v2();
+	else
+		scx_bpf_reenqueue_local();
+}
+
+/* The task running on a CPU: scx_bpf_cpu_curr() (6.18+) or, before it,
+ * scx_bpf_cpu_rq()->curr. NULL if the kernel has neither. */
+struct rq *scx_bpf_cpu_rq(s32 cpu) __weak __ksym;
+
+static __always_inline struct task_struct *llm_cpu_curr(s32 cpu)
+{
+	if (bpf_ksym_exists(scx_bpf_cpu_curr))
+		return scx_bpf_cpu_curr(cpu);
+	if (bpf_ksym_exists(scx_bpf_cpu_rq)) {
+		struct rq *rq = scx_bpf_cpu_rq(cpu);
+
+		return rq ? BPF_CORE_READ(rq, curr) : NULL;
+	}
+	return NULL;
+}
+
 /* scx_bpf_now() arrived in 6.14; older kernels use the tick-granular clock. */
 static __always_inline u64 llm_now(void)
 {

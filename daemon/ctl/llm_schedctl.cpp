@@ -3,7 +3,7 @@
 //   llm-schedctl [--socket PATH] status [--json]
 //   llm-schedctl [--socket PATH] stats [--json | --prometheus] [--watch [SEC]]
 //   llm-schedctl [--socket PATH] reload [--json]
-//   llm-schedctl task TID [--json]
+//   llm-schedctl task TID... [--json]
 //   llm-schedctl phase forward|backward|none [--tid TID] [-- COMMAND [ARGS...]]
 //
 // status, stats and reload ask the daemon over its control socket, which
@@ -35,7 +35,7 @@ const char* kUsage =
     "usage: llm-schedctl [--socket PATH] status [--json]\n"
     "       llm-schedctl [--socket PATH] stats [--json | --prometheus] [--watch [SEC]]\n"
     "       llm-schedctl [--socket PATH] reload [--json]\n"
-    "       llm-schedctl task TID [--json]\n"
+    "       llm-schedctl task TID... [--json]\n"
     "       llm-schedctl phase forward|backward|none [--tid TID] [-- COMMAND [ARGS...]]\n";
 
 int usage_error(const std::string& msg)
@@ -162,32 +162,38 @@ int cmd_reload(bool json)
     return 0;
 }
 
-int cmd_task(int tid, bool json)
+// One line per thread, in the order given; a thread without state is
+// reported on stderr and makes the exit status 1, the others still print.
+int cmd_task(const std::vector<int>& tids, bool json)
 {
     auto maps = open_maps();
     if (!maps)
         return 1;
-    auto t = maps->task(tid);
     auto pol = maps->policy();
-    if (!t || !pol) {
-        std::fprintf(stderr, "llm-schedctl: no scheduler state for thread %d (gone, or not on llm_sched)\n", tid);
-        return 1;
+    int rc = 0;
+    for (int tid : tids) {
+        auto t = maps->task(tid);
+        if (!t || !pol) {
+            std::fprintf(stderr, "llm-schedctl: no scheduler state for thread %d (gone, or not on llm_sched)\n", tid);
+            rc = 1;
+            continue;
+        }
+        const char* cls = t->class_id < pol->nr_classes ? pol->class_names[t->class_id] : "?";
+        const char* phase = llm_phase_name(static_cast<llm_phase>(t->phase));
+        if (json) {
+            std::printf("{\"tid\": %d, \"class\": \"%s\", \"class_id\": %u, \"phase\": \"%s\", \"ewma_ns\": %llu, "
+                        "\"slice_ns\": %llu, \"bursts\": %llu, \"max_wait_ns\": %llu}\n",
+                        tid, cls, t->class_id, phase ? phase : "?", static_cast<unsigned long long>(t->ewma_ns),
+                        static_cast<unsigned long long>(t->slice_ns), static_cast<unsigned long long>(t->bursts),
+                        static_cast<unsigned long long>(t->max_wait_ns));
+        } else {
+            std::printf("thread %d: class %s, phase %s, burst ewma %s over %llu bursts, slice %s, longest wait %s\n",
+                        tid, cls, phase ? phase : "?", sched::human_ns(t->ewma_ns).c_str(),
+                        static_cast<unsigned long long>(t->bursts), sched::human_ns(t->slice_ns).c_str(),
+                        sched::human_ns(t->max_wait_ns).c_str());
+        }
     }
-    const char* cls = t->class_id < pol->nr_classes ? pol->class_names[t->class_id] : "?";
-    const char* phase = llm_phase_name(static_cast<llm_phase>(t->phase));
-    if (json) {
-        std::printf("{\"tid\": %d, \"class\": \"%s\", \"class_id\": %u, \"phase\": \"%s\", \"ewma_ns\": %llu, "
-                    "\"slice_ns\": %llu, \"bursts\": %llu, \"max_wait_ns\": %llu}\n",
-                    tid, cls, t->class_id, phase ? phase : "?", static_cast<unsigned long long>(t->ewma_ns),
-                    static_cast<unsigned long long>(t->slice_ns), static_cast<unsigned long long>(t->bursts),
-                    static_cast<unsigned long long>(t->max_wait_ns));
-    } else {
-        std::printf("thread %d: class %s, phase %s, burst ewma %s over %llu bursts, slice %s, longest wait %s\n",
-                    tid, cls, phase ? phase : "?", sched::human_ns(t->ewma_ns).c_str(),
-                    static_cast<unsigned long long>(t->bursts), sched::human_ns(t->slice_ns).c_str(),
-                    sched::human_ns(t->max_wait_ns).c_str());
-    }
-    return 0;
+    return rc;
 }
 
 int cmd_phase(const std::vector<std::string>& args)
@@ -279,9 +285,16 @@ int main(int argc, char** argv)
     if (cmd == "reload")
         return rest.size() <= 1 && (rest.empty() || json) ? cmd_reload(json) : usage_error("reload takes --json only");
     if (cmd == "task") {
-        if (rest.empty() || std::atoi(rest[0].c_str()) <= 0)
+        std::vector<int> tids;
+        for (size_t i = 0; i < rest.size() - (json ? 1 : 0); ++i) {
+            int tid = std::atoi(rest[i].c_str());
+            if (tid <= 0 || rest[i].find_first_not_of("0123456789") != std::string::npos)
+                return usage_error("task takes thread ids, not '" + rest[i] + "'");
+            tids.push_back(tid);
+        }
+        if (tids.empty())
             return usage_error("task needs a thread id");
-        return cmd_task(std::atoi(rest[0].c_str()), json);
+        return cmd_task(tids, json);
     }
     if (cmd == "phase")
         return cmd_phase(rest);

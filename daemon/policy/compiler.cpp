@@ -9,6 +9,7 @@
 #include "memory/cgroup_plan.h"
 #include "memory/hugetlbfs_plan.h"
 #include "memory/knob_plan.h"
+#include "policy/guard_timing.h"
 #include "policy/units.h"
 
 namespace llm::policy {
@@ -71,6 +72,8 @@ CompiledPolicy compile(const Policy& p, const Machine& m, const CgroupResolver& 
     out.online_cpus = m.online_cpus;
     t->generation = generation;
     t->starvation_ns = p.scheduler.starvation_ns;
+    const auto g = guard_timing(p.scheduler.starvation_ns, p.scheduler.guard_share_pct);
+    t->guard = {g.period_ns, g.wait_ns, g.slice_ns, g.share_ns};
     t->nr_classes = static_cast<uint32_t>(p.classes.size());
     t->nr_cpus = m.nr_possible_cpus;
     std::fill(std::begin(t->cpu_owner), std::end(t->cpu_owner), -1);
@@ -186,6 +189,7 @@ CompiledPolicy compile(const Policy& p, const Machine& m, const CgroupResolver& 
         }
     }
     t->nr_rules = nr;
+    t->generation_tail = t->generation;
     out.table = std::move(t);
     return out;
 }
@@ -197,7 +201,10 @@ std::string CompiledPolicy::describe(const Policy& p) const
     auto us = [](uint64_t ns) { return std::to_string(ns / 1000) + "us"; };
     s += "scheduler: " + std::string(p.scheduler.enabled ? "enabled" : "disabled") +
          ", watchdog " + std::to_string(p.scheduler.watchdog_ns / 1'000'000) + "ms" +
-         ", starvation guard " + std::to_string(t.starvation_ns / 1'000'000) + "ms" +
+         ", starvation guard " + std::to_string(t.starvation_ns / 1'000'000) + "ms (every " +
+         us(t.guard.period_ns) + " on all CPUs: waiters queued " + us(t.guard.wait_ns) + " run for " +
+         us(t.guard.slice_ns) + "; lower classes get " + std::to_string(p.scheduler.guard_share_pct) + "% = " +
+         us(t.guard.share_ns) + " of each busy CPU)" +
          ", re-attach " + std::to_string(p.scheduler.max_reattach) + "x per " +
          std::to_string(p.scheduler.reattach_window_ns / 1'000'000'000) + "s\n";
     const auto& dm = p.daemon;

@@ -279,16 +279,20 @@ void parse_scheduler(const json& v, const std::string& path, SchedulerSpec& s, D
     if (!expect_object(v, path, d))
         return;
     ObjectReader r(v, path, d,
-                   {"enabled", "watchdog_ms", "default_slice_us", "starvation_ms", "max_reattach",
-                    "reattach_window_s", "test_fault_after_dispatches"});
+                   {"enabled", "watchdog_ms", "default_slice_us", "starvation_ms", "guard_share_pct",
+                    "max_reattach", "reattach_window_s", "test_fault_after_dispatches"});
     if (auto b = r.boolean("enabled"))
         s.enabled = *b;
     if (auto ns = r.duration("watchdog_ms", 1'000'000, "ms", 100'000'000, 30'000'000'000))
         s.watchdog_ns = *ns;
     if (auto ns = r.duration("default_slice_us", 1'000, "us", 50'000, 1'000'000'000))
         s.default_slice_ns = *ns;
-    if (auto ns = r.duration("starvation_ms", 1'000'000, "ms", 1'000'000, 30'000'000'000))
+    // Below 20 ms the guard's windows (a quarter of it) shrink to a few
+    // ticks and the bound cannot hold; see bpf/guard.bpf.h.
+    if (auto ns = r.duration("starvation_ms", 1'000'000, "ms", 20'000'000, 30'000'000'000))
         s.starvation_ns = *ns;
+    if (auto n = r.integer("guard_share_pct", 0, 50))
+        s.guard_share_pct = static_cast<unsigned>(*n);
     if (auto n = r.integer("max_reattach", 0, 100))
         s.max_reattach = static_cast<unsigned>(*n);
     if (auto ns = r.duration("reattach_window_s", 1'000'000'000, "s", 1'000'000'000, 86'400'000'000'000))

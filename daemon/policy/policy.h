@@ -60,7 +60,8 @@ struct SchedulerSpec {
     bool enabled = true;
     uint64_t watchdog_ns = 5'000'000'000;
     uint64_t default_slice_ns = 3'000'000;
-    uint64_t starvation_ns = 200'000'000;
+    uint64_t starvation_ns = 200'000'000;      // longest wait of any runnable task
+    unsigned guard_share_pct = 2;               // of each busy CPU, for the classes below (per window)
     unsigned max_reattach = 3;                  // re-attaches allowed per window
     uint64_t reattach_window_ns = 60'000'000'000;
     uint64_t test_fault_after_dispatches = 0;   // test only: inject scx_bpf_error

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 
 #include "llm_sched.skel.h"
@@ -56,6 +57,47 @@ std::string ExitRecord::kind_name() const
     }
 }
 
+// The policy map of the loaded object, for the push protocol.
+class BpfScheduler::SkelSlots final : public PolicySlotOps {
+public:
+    SkelSlots(llm_sched* skel, const std::optional<GracePeriod>& grace) : skel_(skel), grace_(grace) {}
+    [[nodiscard]] uint32_t live_slot() const override
+    {
+        return __atomic_load_n(&skel_->bss->active_slot, __ATOMIC_ACQUIRE);
+    }
+    [[nodiscard]] std::optional<std::string> write(uint32_t slot, const llm_policy& table) override
+    {
+        if (int err = bpf_map__update_elem(skel_->maps.policy, &slot, sizeof(slot), &table, sizeof(table), BPF_ANY))
+            return "cannot write the policy table: " + errno_text(err);
+        return std::nullopt;
+    }
+    void set_live(uint32_t slot) override { __atomic_store_n(&skel_->bss->active_slot, slot, __ATOMIC_RELEASE); }
+    [[nodiscard]] std::optional<std::string> grace_period() override
+    {
+        if (!grace_)
+            return std::string("no grace-period map");
+        return grace_->wait();
+    }
+
+private:
+    llm_sched* skel_;
+    const std::optional<GracePeriod>& grace_;
+};
+
+void add_sched_stats(llm_sched_stats& t, const llm_sched_stats& v)
+{
+    t.guard_windows += v.guard_windows;
+    t.guard_cuts += v.guard_cuts;
+    t.slice_timer_kicks += v.slice_timer_kicks;
+    t.cpu_releases += v.cpu_releases;
+    t.reenqueued += v.reenqueued;
+    t.kthread_runs += v.kthread_runs;
+    t.kthread_runtime_ns += v.kthread_runtime_ns;
+    t.kthread_wait_max_ns = std::max(t.kthread_wait_max_ns, v.kthread_wait_max_ns);
+    for (int b = 0; b < LLM_LAT_BUCKETS; ++b)
+        t.kthread_lat_hist[b] += v.kthread_lat_hist[b];
+}
+
 BpfScheduler::BpfScheduler() { libbpf_set_print(libbpf_to_spdlog); }
 
 BpfScheduler::~BpfScheduler()
@@ -76,6 +118,10 @@ std::optional<std::string> BpfScheduler::load(const LoadOptions& opt)
     if (int err = llm_sched__load(skel_))
         return "the kernel refused the BPF program (" + errno_text(err) +
                "); run with --log-level debug for the verifier log";
+    std::string err;
+    grace_ = GracePeriod::create(&err);
+    if (!grace_)
+        return err;
     return std::nullopt;
 }
 
@@ -83,11 +129,11 @@ std::optional<std::string> BpfScheduler::push(const llm_policy& table)
 {
     if (!skel_)
         return "scheduler not loaded";
-    uint32_t live = __atomic_load_n(&skel_->bss->active_slot, __ATOMIC_ACQUIRE);
-    uint32_t slot = pushed_ ? (live ^ 1u) : live;
-    if (int err = bpf_map__update_elem(skel_->maps.policy, &slot, sizeof(slot), &table, sizeof(table), BPF_ANY))
-        return "cannot write the policy table: " + errno_text(err);
-    __atomic_store_n(&skel_->bss->active_slot, slot, __ATOMIC_RELEASE);
+    SkelSlots ops(skel_, grace_);
+    if (auto err = slots_.push(ops, table))
+        return err;
+    if (slots_.grace_owed())
+        spdlog::warn("the grace period after a policy push failed; the next push waits for one first");
     pushed_ = true;
     return std::nullopt;
 }
@@ -155,7 +201,27 @@ std::optional<ExitRecord> BpfScheduler::exit_record() const
     r.code = ei.exit_code;
     r.reason.assign(ei.reason, strnlen(ei.reason, sizeof(ei.reason)));
     r.msg.assign(ei.msg, strnlen(ei.msg, sizeof(ei.msg)));
+    r.dump.assign(ei.dump, strnlen(ei.dump, sizeof(ei.dump)));
     return r;
+}
+
+llm_sched_stats BpfScheduler::read_sched_stats() const
+{
+    llm_sched_stats total{};
+    if (!skel_)
+        return total;
+    int ncpu = libbpf_num_possible_cpus();
+    std::vector<llm_sched_stats> vals(static_cast<size_t>(ncpu > 0 ? ncpu : 1));
+    uint32_t key = 0;
+    if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.sched_stats), &key, vals.data()) == 0)
+        for (const auto& v : vals)
+            add_sched_stats(total, v);
+    return total;
+}
+
+uint64_t BpfScheduler::torn_reads() const
+{
+    return skel_ ? __atomic_load_n(&skel_->bss->torn_reads, __ATOMIC_RELAXED) : 0;
 }
 
 std::vector<ClassStats> BpfScheduler::read_stats(uint32_t nr_classes) const

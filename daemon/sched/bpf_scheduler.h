@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "llm_schedd/intf.h"
+#include "sched/grace_period.h"
+#include "sched/policy_slots.h"
 
 struct llm_sched;  // generated skeleton
 struct bpf_link;
@@ -28,6 +30,7 @@ struct ExitRecord {
     int64_t code = 0;
     std::string reason;
     std::string msg;
+    std::string dump;  // the kernel's state dump, on an error exit
     [[nodiscard]] std::string kind_name() const;
 };
 
@@ -35,6 +38,9 @@ struct ClassStats {
     llm_class_stats total{};                   // summed over CPUs
     std::vector<llm_class_stats> per_cpu;
 };
+
+// Adds one CPU's scheduler-wide counters into `total` (maxima stay maxima).
+void add_sched_stats(llm_sched_stats& total, const llm_sched_stats& cpu);
 
 class BpfScheduler {
 public:
@@ -45,7 +51,8 @@ public:
 
     // Opens and loads the embedded program. Returns an error text on failure.
     std::optional<std::string> load(const LoadOptions& opt);
-    // Writes the table into the inactive slot, then makes it live.
+    // Writes the table into the inactive slot, makes it live, and waits
+    // until no callback can still read the old one (sched/policy_slots.h).
     std::optional<std::string> push(const llm_policy& table);
     std::optional<std::string> attach();
     void detach();
@@ -54,6 +61,11 @@ public:
     // Set once the kernel has called ops.exit (ejection or detach).
     [[nodiscard]] std::optional<ExitRecord> exit_record() const;
     [[nodiscard]] std::vector<ClassStats> read_stats(uint32_t nr_classes) const;
+    // Scheduler-wide counters, summed over CPUs.
+    [[nodiscard]] llm_sched_stats read_sched_stats() const;
+    // Dispatches that found their policy slot being rewritten (should stay 0).
+    [[nodiscard]] uint64_t torn_reads() const;
+    [[nodiscard]] uint64_t grace_periods() const { return slots_.grace_periods(); }
     // Counts CPU online/offline events seen by the scheduler.
     [[nodiscard]] uint64_t hotplug_seq() const;
     // Before attach: tells the scheduler which possible CPUs are offline.
@@ -63,8 +75,11 @@ public:
     [[nodiscard]] std::set<unsigned> online_cpus(std::set<unsigned> from_sysfs) const;
 
 private:
+    class SkelSlots;
     llm_sched* skel_ = nullptr;
     struct bpf_link* link_ = nullptr;
+    std::optional<GracePeriod> grace_;
+    PolicySlots slots_;
     bool pushed_ = false;
 };
 

@@ -54,6 +54,7 @@ std::vector<ClassStats> read_class_stats(int map_fd, uint32_t nr_classes)
                 t.dispatches += v.dispatches;
                 t.preemptions += v.preemptions;
                 t.starvation_rescues += v.starvation_rescues;
+                t.guard_share_runs += v.guard_share_runs;
                 t.phase_migrations += v.phase_migrations;
                 t.affinity_fallbacks += v.affinity_fallbacks;
                 t.runtime_ns += v.runtime_ns;

@@ -51,7 +51,8 @@ private:
 }  // namespace
 
 std::string format_prometheus(const std::vector<ClassReport>& classes, const DaemonCounters& daemon,
-                              const std::map<std::string, unsigned long long>& kernel_events)
+                              const std::map<std::string, unsigned long long>& kernel_events,
+                              const llm_sched_stats* sched)
 {
     Writer w;
     w.family("llm_schedd_policy_generation", "gauge", "Generation of the live policy.");
@@ -73,9 +74,11 @@ std::string format_prometheus(const std::vector<ClassReport>& classes, const Dae
         {"llm_schedd_class_enqueues_total", "Tasks queued, by class.", &llm_class_stats::enqueues},
         {"llm_schedd_class_dispatches_total", "Tasks dispatched to a CPU, by class.", &llm_class_stats::dispatches},
         {"llm_schedd_class_preemptions_total", "Lower-class tasks preempted for this class.", &llm_class_stats::preemptions},
-        {"llm_schedd_class_starvation_rescues_total", "Dispatches forced by the starvation guard.",
+        {"llm_schedd_class_starvation_rescues_total", "Overdue waiters run by the starvation guard.",
          &llm_class_stats::starvation_rescues},
-        {"llm_schedd_class_phase_migrations_total", "Running tasks moved off a CPU outside their phase set.",
+        {"llm_schedd_class_guard_share_runs_total", "Runs given to the class from the lower classes' share.",
+         &llm_class_stats::guard_share_runs},
+        {"llm_schedd_class_phase_migrations_total", "Placements on another CPU set because the phase changed.",
          &llm_class_stats::phase_migrations},
         {"llm_schedd_class_affinity_fallbacks_total", "Enqueues whose own affinity missed the phase set.",
          &llm_class_stats::affinity_fallbacks},
@@ -108,6 +111,36 @@ std::string format_prometheus(const std::vector<ClassReport>& classes, const Dae
         w.sample("llm_schedd_class_wait_seconds_bucket", cls + ",le=\"+Inf\"", cumulative);
         w.sample("llm_schedd_class_wait_seconds_sum", cls, seconds(r.total.wait_ns));
         w.sample("llm_schedd_class_wait_seconds_count", cls, cumulative);
+    }
+
+    if (sched) {
+        struct SchedCounter {
+            const char* name;
+            const char* help;
+            __u64 llm_sched_stats::*field;
+        };
+        static const SchedCounter sched_counters[] = {
+            {"llm_schedd_guard_windows_total", "Starvation-guard windows entered, summed over CPUs.",
+             &llm_sched_stats::guard_windows},
+            {"llm_schedd_guard_cuts_total", "Running slices cut at a window start for the guard.",
+             &llm_sched_stats::guard_cuts},
+            {"llm_schedd_guard_timer_ends_total", "Guard runs ended by their slice timer.",
+             &llm_sched_stats::slice_timer_kicks},
+            {"llm_schedd_cpu_releases_total", "Times an RT, deadline or stop task took a CPU from llm_sched.",
+             &llm_sched_stats::cpu_releases},
+            {"llm_schedd_reenqueued_total", "Waiters moved off a CPU that such a task took.",
+             &llm_sched_stats::reenqueued},
+            {"llm_schedd_kthread_runs_total", "Kernel-thread runs (kernel threads have no class).",
+             &llm_sched_stats::kthread_runs},
+        };
+        for (const auto& c : sched_counters) {
+            w.family(c.name, "counter", c.help);
+            w.sample(c.name, "", sched->*c.field);
+        }
+        w.family("llm_schedd_kthread_runtime_seconds_total", "counter", "CPU time used by kernel threads.");
+        w.sample("llm_schedd_kthread_runtime_seconds_total", "", seconds(sched->kthread_runtime_ns));
+        w.family("llm_schedd_kthread_wait_max_seconds", "gauge", "Longest runnable-to-running wait of a kernel thread.");
+        w.sample("llm_schedd_kthread_wait_max_seconds", "", seconds(sched->kthread_wait_max_ns));
     }
 
     w.family("llm_schedd_kernel_sched_ext_events_total", "counter",

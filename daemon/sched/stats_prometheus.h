@@ -19,6 +19,7 @@ struct DaemonCounters {
 };
 
 std::string format_prometheus(const std::vector<ClassReport>& classes, const DaemonCounters& daemon,
-                              const std::map<std::string, unsigned long long>& kernel_events);
+                              const std::map<std::string, unsigned long long>& kernel_events,
+                              const llm_sched_stats* sched = nullptr);
 
 }  // namespace llm::sched

@@ -19,8 +19,11 @@ struct ClassReport {
 };
 
 std::string human_ns(uint64_t ns);
-std::string format_stats_table(const std::vector<ClassReport>& classes);
+// `sched`, when given, adds a row for kernel threads and the guard's and
+// RT hand-over counters.
+std::string format_stats_table(const std::vector<ClassReport>& classes, const llm_sched_stats* sched = nullptr);
 nlohmann::json stats_json(const std::vector<ClassReport>& classes, uint64_t generation,
-                          const std::map<std::string, unsigned long long>& kernel_events);
+                          const std::map<std::string, unsigned long long>& kernel_events,
+                          const llm_sched_stats* sched = nullptr);
 
 }  // namespace llm::sched

@@ -92,6 +92,8 @@ void Daemon::on_scheduler_exit(const sched::ExitRecord& rec)
     last_exit_ = rec.kind_name() + ": " + rec.reason + (rec.msg.empty() ? "" : ": " + rec.msg);
     spdlog::error("scheduler ejected by the kernel: {} (exit code {}): {}{}{}", rec.kind_name(), rec.code,
                   rec.reason, rec.msg.empty() ? "" : ": ", rec.msg);
+    if (!rec.dump.empty())
+        spdlog::error("the kernel's sched_ext state at the ejection:\n{}", rec.dump);
     sched_.reset();
     const auto& s = live_->policy.scheduler;
     auto now = Clock::now();
@@ -122,7 +124,7 @@ void Daemon::maybe_reattach()
     reattaches_.push_back(Clock::now());
     if (auto err = start_scheduler()) {
         spdlog::error("attach failed: {}", *err);
-        on_scheduler_exit(sched::ExitRecord{1024, 0, "attach failed", *err});
+        on_scheduler_exit(sched::ExitRecord{1024, 0, "attach failed", *err, ""});
     }
     notify_status();
 }
@@ -296,7 +298,10 @@ std::string Daemon::prometheus() const
     d.reloads = reloads_ok_;
     d.reloads_refused = reloads_refused_;
     d.ejections = ejections_;
-    return sched::format_prometheus(class_reports(), d, sched::read_sched_ext_events());
+    if (!sched_)
+        return sched::format_prometheus(class_reports(), d, sched::read_sched_ext_events());
+    auto ss = sched_->read_sched_stats();
+    return sched::format_prometheus(class_reports(), d, sched::read_sched_ext_events(), &ss);
 }
 
 nlohmann::json Daemon::status_json() const
@@ -318,7 +323,9 @@ nlohmann::json Daemon::status_json() const
                       {"ejections", ejections_},
                       {"last_exit", last_exit_},
                       {"gave_up", gave_up_},
-                      {"reattach_pending", reattach_at_.has_value()}};
+                      {"reattach_pending", reattach_at_.has_value()},
+                      {"torn_reads", sched_ ? sched_->torn_reads() : 0},
+                      {"grace_periods", sched_ ? sched_->grace_periods() : 0}};
     if (!last_reload_.trigger.empty()) {
         const auto& r = last_reload_;
         j["last_reload"] = {{"ok", r.ok},         {"trigger", r.trigger},         {"generation", r.generation},
@@ -348,16 +355,20 @@ nlohmann::json Daemon::handle(const control::Request& req, const control::Peer& 
             return {{"ok", true}, {"text", prometheus()}};
         auto rows = class_reports();
         auto events = sched::read_sched_ext_events();
+        std::optional<llm_sched_stats> ss;
+        if (sched_)
+            ss = sched_->read_sched_stats();
+        const llm_sched_stats* ssp = ss ? &*ss : nullptr;
         if (req.format == Format::Table) {
             std::string text = "generation " + std::to_string(generation_) + ", llm_sched " +
                                (sched_ ? "attached" : "NOT attached") + "\n";
-            text += sched::format_stats_table(rows) + "kernel sched_ext events (non-zero):";
+            text += sched::format_stats_table(rows, ssp) + "kernel sched_ext events (non-zero):";
             for (const auto& [name, v] : events)
                 if (v)
                     text += " " + name + "=" + std::to_string(v);
             return {{"ok", true}, {"text", text + "\n"}};
         }
-        auto j = sched::stats_json(rows, generation_, events);
+        auto j = sched::stats_json(rows, generation_, events, ssp);
         j["ok"] = true;
         j["attached"] = sched_ != nullptr;
         return j;
@@ -406,8 +417,9 @@ void Daemon::log_stats() const
     if (!sched_)
         return;
     auto st = sched::read_sched_ext_status();
+    auto ss = sched_->read_sched_stats();
     spdlog::info("sched_ext {}, ops {}, generation {}\n{}", st.state, st.ops, generation_,
-                 sched::format_stats_table(class_reports()));
+                 sched::format_stats_table(class_reports(), &ss));
 }
 
 void Daemon::notify_status() const

@@ -112,9 +112,21 @@ struct llm_class {
 	struct llm_cpumask cpus[LLM_NR_QUEUES];
 };
 
+/*
+ * The starvation guard's timing, compiled by the daemon from starvation_ms
+ * and guard_share_pct (see bpf/guard.bpf.h for how they bound a wait).
+ */
+struct llm_guard {
+	__u64 period_ns;  /* windows start at multiples of this, on every CPU at once */
+	__u64 wait_ns;    /* a waiter queued this long is overdue */
+	__u64 slice_ns;   /* what an overdue waiter gets per rescue */
+	__u64 share_ns;   /* per window and CPU: the time lower classes may take */
+};
+
 struct llm_policy {
 	__u64 generation;
-	__u64 starvation_ns;  /* longest wait of a runnable lower-class task */
+	__u64 starvation_ns;  /* longest wait of any runnable task */
+	struct llm_guard guard;
 	__u32 nr_classes;
 	__u32 nr_rules;
 	__u32 default_class;
@@ -127,29 +139,65 @@ struct llm_policy {
 	struct llm_rule rules[LLM_MAX_RULES];
 	/* For readers of the map (llm-schedctl, bpftool); BPF ignores them. */
 	char class_names[LLM_MAX_CLASSES][LLM_CLASS_NAME_LEN];
+	/* A copy of generation, written last: a reader that finds the two
+	 * different saw a slot being rewritten (see torn_reads). */
+	__u64 generation_tail;
 };
 
 /* Per-class, per-CPU counters (a PERCPU_ARRAY keyed by class id). */
 struct llm_class_stats {
 	__u64 enqueues;
 	__u64 dispatches;
-	__u64 preemptions;        /* kicks that preempted a lower class */
-	__u64 starvation_rescues; /* dispatches forced by starvation_ns */
-	__u64 phase_migrations;   /* running tasks kicked off a wrong-phase CPU */
+	__u64 preemptions;        /* inserts that preempted a task of a lower class */
+	__u64 starvation_rescues; /* overdue waiters run by the starvation guard */
+	__u64 guard_share_runs;   /* runs given from the lower classes' share */
+	__u64 phase_migrations;   /* placements on another CPU set because the phase changed */
 	__u64 affinity_fallbacks; /* enqueues whose affinity missed the phase set */
 	__u64 runtime_ns;
 	__u64 wait_ns;            /* sum of runnable->running waits */
 	__u64 lat_hist[LLM_LAT_BUCKETS]; /* runnable->running, bucket = log2(ns) */
 };
 
+/*
+ * Scheduler-wide, per-CPU counters (a PERCPU_ARRAY of one entry). Kernel
+ * threads are not classified; their waits and runtime are kept here.
+ */
+struct llm_sched_stats {
+	__u64 guard_windows;      /* guard windows a CPU entered */
+	__u64 guard_cuts;         /* running slices cut at a window start for the guard */
+	__u64 slice_timer_kicks;  /* guard runs ended by their slice timer */
+	__u64 cpu_releases;       /* an RT, deadline or stop task took a CPU from llm_sched */
+	__u64 reenqueued;         /* waiters moved off such a CPU */
+	__u64 kthread_runs;
+	__u64 kthread_runtime_ns;
+	__u64 kthread_wait_max_ns;
+	__u64 kthread_lat_hist[LLM_LAT_BUCKETS];
+};
+
+enum llm_rescue_kind {
+	LLM_RESCUE_NONE = 0,
+	LLM_RESCUE_OVERDUE = 1, /* waited guard.wait_ns */
+	LLM_RESCUE_SHARE = 2,   /* from the lower classes' share of a window */
+};
+
+/* What a task was classified on; a change in any of it classifies again. */
+struct llm_task_sig {
+	__u64 comm[2];        /* the thread's full 16-byte comm */
+	__u64 leader_comm[2]; /* its group leader's */
+	__u64 cgroup;         /* cgroup v2 pointer */
+	__u32 uid;            /* real uid */
+	__u32 pad;
+};
+
 /* Per-task state, readable from user space through a pidfd. */
 struct llm_task_ctx {
 	__u32 class_id;
-	__u32 phase;          /* phase the task was last queued for */
+	__u32 phase;          /* phase the task was last placed for */
 	__u32 runnable_class; /* class whose nr_runnable counts it, or ~0 */
-	__u32 rescued;        /* moved by the starvation guard: not preemptible this run */
+	__u32 rescued;        /* enum llm_rescue_kind of this run: not preemptible */
 	__u64 generation;     /* policy generation class_id belongs to */
-	__u64 comm_head;      /* first 8 comm bytes at classification time */
+	struct llm_task_sig sig;
+	__u64 rescue_slice_ns; /* the slice the guard gave this run */
 	__u64 enqueued_at;    /* when it last became queued (ns) */
 	__u64 started_at;     /* when it last started running (ns) */
 	__u64 ewma_ns;        /* EWMA of running->stopping bursts */
@@ -163,12 +211,14 @@ struct llm_task_ctx {
 /* Exit information copied out of ops.exit for the daemon to log. */
 #define LLM_EXIT_REASON_LEN 128
 #define LLM_EXIT_MSG_LEN 1024
+#define LLM_EXIT_DUMP_LEN 16384
 struct llm_exit_info {
 	__s32 kind;
 	__s32 exit_cpu;
 	__s64 exit_code;
 	char reason[LLM_EXIT_REASON_LEN];
 	char msg[LLM_EXIT_MSG_LEN];
+	char dump[LLM_EXIT_DUMP_LEN]; /* the kernel's state dump on an error exit */
 };
 
 #endif /* LLM_SCHEDD_INTF_H */

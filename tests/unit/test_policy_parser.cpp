@@ -146,6 +146,20 @@ TEST_CASE("match rules must be meaningful")
     CHECK(has_error(r.diags, "/classes/0/match/3/comm_prefix", "15"));
 }
 
+TEST_CASE("the guard's share is a per cent from 0 to 50, and starvation_ms at least 20 ms")
+{
+    auto ok = parse(R"({ "scheduler": { "guard_share_pct": 5 }, "classes": [ { "name": "b", "match": [ { "default": true } ] } ] })");
+    REQUIRE(ok.policy);
+    CHECK(ok.policy->scheduler.guard_share_pct == 5);
+    auto def = parse(R"({ "classes": [ { "name": "b", "match": [ { "default": true } ] } ] })");
+    REQUIRE(def.policy);
+    CHECK(def.policy->scheduler.guard_share_pct == 2);
+    auto high = parse(R"({ "scheduler": { "guard_share_pct": 60 }, "classes": [ { "name": "b", "match": [ { "default": true } ] } ] })");
+    CHECK(has_error(high.diags, "/scheduler/guard_share_pct", "out of range"));
+    auto tiny = parse(R"({ "scheduler": { "starvation_ms": 5 }, "classes": [ { "name": "b", "match": [ { "default": true } ] } ] })");
+    CHECK(has_error(tiny.diags, "/scheduler/starvation_ms", "out of range"));
+}
+
 TEST_CASE("starvation guard must fire before the kernel watchdog")
 {
     auto r = parse(R"({ "scheduler": { "watchdog_ms": 1000, "starvation_ms": 2000 },

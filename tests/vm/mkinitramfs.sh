@@ -19,7 +19,7 @@ STRIP_UNDER="$BUILD_BIN_DIR"
 add_binary() { stage_binary "$stage" "$@"; }
 
 for b in "$@"; do add_binary "$b"; done
-for tool in stress-ng cyclictest hackbench taskset chrt nproc timeout nice; do
+for tool in stress-ng cyclictest hackbench taskset chrt nproc timeout nice jq; do
     p="$(command -v "$tool" || true)"
     [[ -n "$p" ]] && add_binary "$p"
 done

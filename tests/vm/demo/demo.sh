@@ -23,5 +23,9 @@ demo_main() {
     echo DEMO-OK
 }
 
+t0=$(now_ms)
 demo_main 2>&1 | tee /dev/console /tmp/demo.log >/dev/null
-grep -q '^DEMO-OK' /tmp/demo.log || fail "the demo did not run to the end"
+took=$(( ($(now_ms) - t0) / 1000 ))
+check "the demo ran to the end" grep -q '^DEMO-OK' /tmp/demo.log
+# Attach, the run itself, and stop; a demo that outlives that hung somewhere.
+check "the demo took ${took}s, not much over its ${DEMO_SECONDS:-24}s" test "$took" -le $(( ${DEMO_SECONDS:-24} + 60 ))

@@ -2,12 +2,13 @@
 # A scenario calls check/fail/note; the last line says PASS or FAIL.
 
 LIB_FAILS=0
+LIB_PASSES=0
 DAEMON_PID=
 DAEMON_LOG=/tmp/llm-schedd.log
 
 note() { echo "note: $*"; }
 fail() { echo "FAIL: $*"; LIB_FAILS=$((LIB_FAILS + 1)); }
-pass() { echo "ok: $*"; }
+pass() { echo "ok: $*"; LIB_PASSES=$((LIB_PASSES + 1)); }
 
 # check "description" command...: passes when the command succeeds.
 check() {
@@ -38,7 +39,7 @@ now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
 
 start_daemon() {
     local cfg="$1"; shift
-    llm-schedd --config "$cfg" "$@" >"$DAEMON_LOG" 2>&1 &
+    chrt -o 0 llm-schedd --config "$cfg" "$@" >"$DAEMON_LOG" 2>&1 &
     DAEMON_PID=$!
     if ! wait_state enabled 150 "$DAEMON_PID"; then
         fail "llm_sched did not become enabled within 15 s"
@@ -63,14 +64,38 @@ stop_daemon() {
     STOP_MS=$((t1 - t0))
 }
 
-# class_stat CLASS FIELD: one counter of `llm-schedctl stats --json`.
-# Keys come sorted, so "name" follows the counters inside each object.
+# class_stat CLASS FIELD: one counter of `llm-schedctl stats --json`,
+# summed over CPUs (the class's total).
 class_stat() {
-    llm-schedctl stats --json | awk -v c="$1" -v f="$2" '
-        $0 ~ "\"" f "\":" { v = $2; gsub(/[^0-9]/, "", v) }
-        $0 ~ "\"name\": \"" c "\"" { found = 1 }
-        /^    }/ { if (found) { print v; exit } }'
+    llm-schedctl stats --json | jq -r --arg c "$1" --arg f "$2" '.classes[] | select(.name == $c) | .[$f]'
 }
+
+# sched_stat FIELD: a scheduler-wide counter ("scheduler" or
+# "kernel_threads" object of `llm-schedctl stats --json`), e.g.
+# sched_stat scheduler.guard_windows.
+sched_stat() {
+    llm-schedctl stats --json | jq -r ".$1"
+}
+
+# task_field PID FIELD: one field of `llm-schedctl task PID --json`.
+task_field() {
+    rt llm-schedctl task "$1" --json | jq -r ".$2"
+}
+
+# rt CMD...: runs a probe as SCHED_FIFO, above sched_ext, so reading the
+# scheduler's state under a load that fills every CPU takes no time.
+rt() { chrt -f 1 "$@"; }
+
+# harness_rt: the scenario's own shell becomes SCHED_FIFO, so its timing
+# (sleep, then read) holds under a load that fills every CPU with tasks of
+# classes the guard serves only now and then. Workloads it starts must
+# then go through `$NORMAL CMD &` to run under sched_ext (a variable, not a
+# function: a backgrounded function is a subshell, and $! its pid), and
+# the daemon is started the same way (start_daemon does it).
+# ($$ is /init's pid in the scenario's subshell; /proc/self, read by the
+# shell itself, is this shell.)
+harness_rt() { local me _; read -r me _ </proc/self/stat; chrt -f -p 1 "$me" >/dev/null; }
+NORMAL="chrt -o 0"
 
 lib_finish() {
     if [ -n "$DAEMON_PID" ]; then
@@ -78,5 +103,9 @@ lib_finish() {
     fi
     echo "--- daemon log"
     cat "$DAEMON_LOG" 2>/dev/null | tail -n 40
+    if [ "$LIB_FAILS" -eq 0 ] && [ "$LIB_PASSES" -eq 0 ]; then
+        echo "FAIL: the scenario ran no checks"
+        LIB_FAILS=1
+    fi
     if [ "$LIB_FAILS" -eq 0 ]; then echo "LLM-VM-RESULT: PASS"; else echo "LLM-VM-RESULT: FAIL ($LIB_FAILS)"; fi
 }

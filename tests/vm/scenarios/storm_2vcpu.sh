@@ -1,0 +1,4 @@
+# Hostile storm, 2 vCPUs: see data/storm_body.sh.
+# vcpus: 2
+# timeout: 300
+. data/storm_body.sh

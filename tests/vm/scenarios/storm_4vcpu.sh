@@ -1,0 +1,4 @@
+# Hostile storm, 4 vCPUs: see data/storm_body.sh.
+# vcpus: 4
+# timeout: 300
+. data/storm_body.sh
