@@ -5,9 +5,12 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <vector>
 
+#include "memory/knob_plan.h"
+#include "memory/memory_manager.h"
 #include "policy/machine.h"
 #include "service/config_trust.h"
 #include "service/daemon.h"
@@ -16,7 +19,30 @@
 #include "service/policy_source.h"
 #include "version.h"
 
+namespace {
+
+int run(int argc, char** argv);
+
+}  // namespace
+
+// Every failure the daemon foresees is a message and an exit status of its
+// own; anything else that escapes (a library's exception) is one clear line
+// and status 1, never an abort that systemd would restart in a loop.
 int main(int argc, char** argv)
+{
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "llm-schedd: internal error: %s\n", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "llm-schedd: internal error (unknown exception)\n");
+    }
+    return 1;
+}
+
+namespace {
+
+int run(int argc, char** argv)
 {
     using namespace llm;
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -38,12 +64,25 @@ int main(int argc, char** argv)
         std::fputs(kExamplePolicy, stdout);
         return 0;
     }
+    if (opt->writable_paths) {
+        for (const auto& path : memory::unit_writable_paths())
+            std::printf("%s\n", path.c_str());
+        return 0;
+    }
     service::setup_logging(opt->log_level);
     if (opt->check) {
         std::string report;
         auto loaded = service::load_policy_file(opt->config, policy::Machine::probe(), 1, &report);
         if (!loaded) {
             std::fputs(report.c_str(), stderr);
+            return 1;
+        }
+        // The mount paths as the live system has them: refused paths fail
+        // the check, before anything is mounted.
+        memory::MemoryManager memory(opt->state_dir, policy::Machine::probe());
+        if (auto s = memory.check(loaded->policy); !s) {
+            std::fprintf(stderr, "%s: the policy is valid, but its hugetlbfs mounts cannot be made here:\n%s\n",
+                         opt->config.c_str(), s.error().c_str());
             return 1;
         }
         std::printf("%s: OK\n%s", opt->config.c_str(), loaded->compiled.describe(loaded->policy).c_str());
@@ -54,3 +93,5 @@ int main(int argc, char** argv)
     }
     return service::Daemon(*opt).run();
 }
+
+}  // namespace

@@ -66,9 +66,14 @@ void MetricsHttp::serve(const std::function<std::string()>& metrics)
             break;
         pending_->add(std::move(c), {}, now);
     }
+    // Scrapes that arrive together share one rendering: a burst of them
+    // costs the loop one pass over the stats, not one each.
+    std::optional<std::string> text;
     pending_->service(now, [&](const Peer&, const std::optional<std::string>& head, const std::string&) {
         auto route = head ? route_http(*head) : HttpRoute::BadRequest;
-        return http_response(route, route == HttpRoute::Metrics ? metrics() : "");
+        if (route == HttpRoute::Metrics && !text)
+            text = metrics();
+        return http_response(route, route == HttpRoute::Metrics ? *text : "");
     });
 }
 

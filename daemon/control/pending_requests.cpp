@@ -6,20 +6,13 @@
 #include <cerrno>
 #include <cstring>
 
-#include "control/control_socket.h"
 
 namespace llm::control {
-namespace {
-
-// Replies are small and the socket buffer takes them whole; a peer that
-// does not read is given this long, so it cannot hold the loop either.
-constexpr int kReplyTimeoutMs = 100;
-
-}  // namespace
 
 PendingRequests::PendingRequests(std::string terminator, size_t max_bytes, std::chrono::milliseconds timeout,
-                                 size_t max_conns)
-    : terminator_(std::move(terminator)), max_bytes_(max_bytes), timeout_(timeout), max_conns_(max_conns)
+                                 size_t max_conns, std::chrono::milliseconds write_timeout)
+    : terminator_(std::move(terminator)), max_bytes_(max_bytes), timeout_(timeout), max_conns_(max_conns),
+      write_timeout_(write_timeout)
 {
 }
 
@@ -31,13 +24,28 @@ void PendingRequests::add(util::UniqueFd fd, Peer peer, Clock::time_point now)
         conns_.erase(conns_.begin());
         ++dropped_;
     }
-    conns_.push_back({std::move(fd), std::move(peer), {}, now + timeout_});
+    conns_.push_back({std::move(fd), std::move(peer), {}, 0, false, now + timeout_});
 }
 
 void PendingRequests::add_pollfds(std::vector<pollfd>& out) const
 {
     for (const auto& c : conns_)
-        out.push_back({c.fd.get(), POLLIN, 0});
+        out.push_back({c.fd.get(), static_cast<short>(c.replying ? POLLOUT : POLLIN), 0});
+}
+
+bool PendingRequests::write_more(Conn& c)
+{
+    while (c.sent < c.buf.size()) {
+        ssize_t n = ::send(c.fd.get(), c.buf.data() + c.sent, c.buf.size() - c.sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return false;
+        if (n <= 0)
+            return true;  // the peer is gone
+        c.sent += static_cast<size_t>(n);
+    }
+    return true;
 }
 
 PendingRequests::Progress PendingRequests::read_more(Conn& c, std::string* error) const
@@ -71,17 +79,29 @@ void PendingRequests::service(Clock::time_point now, const Answer& answer)
 {
     for (size_t i = 0; i < conns_.size();) {
         Conn& c = conns_[i];
-        std::string error;
-        Progress p = read_more(c, &error);
-        if (p == Progress::Waiting && now < c.deadline) {
+        if (!c.replying) {
+            std::string error;
+            Progress p = read_more(c, &error);
+            if (p == Progress::Waiting && now < c.deadline) {
+                ++i;
+                continue;
+            }
+            if (p == Progress::Waiting)
+                error = "timed out waiting for the request";
+            c.buf = answer(c.peer, p == Progress::Complete ? std::optional(c.buf) : std::nullopt, error);
+            c.sent = 0;
+            c.replying = true;
+            c.deadline = now + write_timeout_;
+        }
+        bool done = write_more(c);
+        if (!done && now >= c.deadline) {
+            ++unsent_;
+            done = true;
+        }
+        if (!done) {
             ++i;
             continue;
         }
-        if (p == Progress::Waiting)
-            error = "timed out waiting for the request";
-        std::string reply = answer(c.peer, p == Progress::Complete ? std::optional(c.buf) : std::nullopt, error);
-        if (!reply.empty())
-            write_all(c.fd.get(), reply, kReplyTimeoutMs);
         conns_.erase(conns_.begin() + static_cast<std::ptrdiff_t>(i));
     }
 }

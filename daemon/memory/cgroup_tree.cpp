@@ -1,5 +1,8 @@
 #include "memory/cgroup_tree.h"
 
+#include "memory/process_scan.h"
+#include "policy/path_rules.h"
+
 #include <libcgroup.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -111,19 +114,85 @@ CgroupTree::CgroupTree(std::string state_dir, std::string mount)
 {
 }
 
-std::optional<std::string> CgroupTree::adopt(size_t* adopted)
+std::optional<std::string> CgroupTree::adopt(size_t* adopted, std::vector<std::string>* dropped,
+                                             const std::string& cgroup_root)
 {
     *adopted = 0;
-    std::string error;
-    auto j = util::read_state_file(state_file_, "", "check the cgroups below " + mount_ + " by hand, then remove it", &error);
+    std::string error, warning;
+    auto j = util::read_state_file(state_file_, "", "check the cgroups below " + mount_ + " by hand", &error, &warning);
     if (!j)
         return error;
-    created_ = j->value("created", std::vector<std::string>{});
-    enabled_ = j->value("enabled", std::map<std::string, std::set<std::string>>{});
-    for (const auto& [tgid, from] : j->value("moved", std::map<std::string, std::string>{}))
-        origin_[static_cast<uint32_t>(std::stoul(tgid))] = from;
+    size_t bad = 0;
+    auto refuse = [&](const std::string& what) {
+        ++bad;
+        if (dropped)
+            dropped->push_back(state_file_ + ": " + what + "; not used");
+    };
+    if (!warning.empty() && dropped)
+        dropped->push_back(warning);
+    static const std::set<std::string> known_controllers = {"memory", "cpuset", "hugetlb", "cpu", "pids", "io"};
+    if (auto c = j->find("created"); c != j->end()) {
+        if (!c->is_array())
+            refuse("\"created\" is not a list");
+        else
+            for (const auto& path : *c) {
+                if (!path.is_string() || !policy::cgroup_path_ours(path.get<std::string>()))
+                    refuse("created cgroup " + path.dump() + " is not one the daemon may own");
+                else if (!policy::cgroup_path_within(path.get<std::string>(), cgroup_root))
+                    refuse("created cgroup " + path.dump() + " is not below memory.cgroup_root " + cgroup_root +
+                           " (left as it is)");
+                else
+                    created_.push_back(path.get<std::string>());
+            }
+    }
+    if (auto e = j->find("enabled"); e != j->end() && e->is_object()) {
+        for (const auto& [cg, ctrls] : e->items()) {
+            bool ok = (cg == "/" || policy::cgroup_path_ours(cg)) && ctrls.is_array() &&
+                      (policy::cgroup_path_on_way_to(cg, cgroup_root) || policy::cgroup_path_within(cg, cgroup_root));
+            for (const auto& c : ctrls.is_array() ? ctrls : nlohmann::json::array())
+                ok = ok && c.is_string() && known_controllers.count(c.get<std::string>());
+            if (!ok)
+                refuse("controllers of " + cg + " are not ones the daemon enables");
+            else
+                for (const auto& c : ctrls)
+                    enabled_[cg].insert(c.get<std::string>());
+        }
+    }
+    if (auto m = j->find("moved"); m != j->end() && m->is_object()) {
+        for (const auto& [tgid, rec] : m->items()) {
+            char* end = nullptr;
+            unsigned long pid = std::strtoul(tgid.c_str(), &end, 10);
+            // {"from": "/x", "start": N}; a bare "/x" is the record before start times.
+            std::string from = rec.is_string() ? rec.get<std::string>() : rec.value("from", nlohmann::json()).is_string() ? rec["from"].get<std::string>() : "";
+            uint64_t start = rec.is_object() && rec.value("start", nlohmann::json()).is_number_unsigned() ? rec["start"].get<uint64_t>() : 0;
+            if (tgid.empty() || *end || pid == 0 || pid > 4194304 || from.empty() || !policy::cgroup_path_normal(from))
+                refuse("moved process " + tgid + " has a malformed record");
+            else
+                origin_[static_cast<uint32_t>(pid)] = {from, start};
+        }
+    }
+    if (bad) {
+        util::set_aside_partly_refused(state_file_, dropped);
+        if (auto err = save())
+            return err;
+    }
     *adopted = created_.size() + origin_.size();
     return std::nullopt;
+}
+
+bool CgroupTree::same_process(uint32_t tgid, const Moved& m) const
+{
+    auto now = process_start_time(tgid);
+    return now && m.start && *now == m.start;
+}
+
+void CgroupTree::prune()
+{
+    size_t before = origin_.size();
+    for (auto it = origin_.begin(); it != origin_.end();)
+        it = same_process(it->first, it->second) ? std::next(it) : origin_.erase(it);
+    if (origin_.size() != before)
+        (void)save();
 }
 
 std::optional<std::string> CgroupTree::save() const
@@ -137,8 +206,8 @@ std::optional<std::string> CgroupTree::save() const
     j["created"] = created_;
     j["enabled"] = enabled_;
     nlohmann::json moved = nlohmann::json::object();
-    for (const auto& [tgid, from] : origin_)
-        moved[std::to_string(tgid)] = from;
+    for (const auto& [tgid, m] : origin_)
+        moved[std::to_string(tgid)] = {{"from", m.from}, {"start", m.start}};
     j["moved"] = moved;
     return util::write_state_file(state_file_, j.dump(2) + "\n");
 }
@@ -293,7 +362,8 @@ CgroupReport CgroupTree::apply(const CgroupPlan& plan)
     for (const auto& old : plan_.classes) {
         bool kept = std::any_of(plan.classes.begin(), plan.classes.end(), [&](const ClassCgroup& c) { return c.path == old.path; });
         if (!kept) {
-            if (auto err = move_out(old.path))
+            bool created = std::find(created_.begin(), created_.end(), old.path) != created_.end();
+            if (auto err = move_out(old.path, created))
                 rep.notes.push_back(*err);
             if (auto err = remove(old.path))
                 rep.notes.push_back(*err);
@@ -306,14 +376,18 @@ CgroupReport CgroupTree::apply(const CgroupPlan& plan)
     return rep;
 }
 
-std::optional<std::string> CgroupTree::place(uint32_t tgid, const std::string& class_name, const std::string& from)
+std::optional<std::string> CgroupTree::place(uint32_t tgid, uint64_t start_time, const std::string& class_name,
+                                             const std::string& from)
 {
     auto path = class_path(class_name);
     if (!path)
         return "class " + class_name + " has no cgroup";
     if (!is_dir(fs(*path)))
         repair();
-    bool recorded = origin_.emplace(tgid, from).second;
+    // A record under this pid for another process (the pid was reused) is stale.
+    if (auto it = origin_.find(tgid); it != origin_.end() && it->second.start != start_time)
+        origin_.erase(it);
+    bool recorded = origin_.emplace(tgid, Moved{from, start_time}).second;
     if (recorded)
         if (auto err = save())
             return err;
@@ -352,7 +426,10 @@ std::vector<std::string> CgroupTree::repair()
     return done;
 }
 
-std::optional<std::string> CgroupTree::move_out(const std::string& path)
+// Moves out of `path` what the daemon moved in, back where it came from if
+// it is still the same process. With `all` (a cgroup the daemon created and
+// is about to remove) the rest goes to the root cgroup; otherwise it stays.
+std::optional<std::string> CgroupTree::move_out(const std::string& path, bool all)
 {
     auto procs = read_text(fs(path) + "/cgroup.procs");
     if (!procs)
@@ -362,7 +439,10 @@ std::optional<std::string> CgroupTree::move_out(const std::string& path)
     std::string failed;
     while (in >> tgid) {
         auto it = origin_.find(tgid);
-        std::string dest = it != origin_.end() && is_dir(fs(it->second)) ? it->second : "/";
+        bool ours = it != origin_.end() && same_process(tgid, it->second);
+        if (!ours && !all)
+            continue;  // put there by someone else: not ours to move
+        std::string dest = ours && is_dir(fs(it->second.from)) ? it->second.from : "/";
         // Back to where it came from, through cgroupfs: libcgroup 2.0.2
         // crashes attaching to the root cgroup on v2 (cgroup_attach_task_pid
         // with NULL looks for v1 "tasks" files; SIGSEGV in the VM lane), and
@@ -375,7 +455,7 @@ std::optional<std::string> CgroupTree::move_out(const std::string& path)
         if (it != origin_.end())
             origin_.erase(it);
     }
-    save();
+    (void)save();
     if (!failed.empty())
         return "could not move these processes out of " + fs(path) + ":" + failed;
     return std::nullopt;
@@ -407,14 +487,14 @@ std::vector<std::string> CgroupTree::release_all()
     auto created = created_;
     std::sort(created.begin(), created.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
     for (const auto& path : created) {
-        if (auto err = move_out(path))
+        if (auto err = move_out(path, true))
             problems.push_back(*err);
         if (auto err = remove(path))
             problems.push_back(*err);
     }
-    // Processes moved into cgroups the daemon did not create.
+    // Processes moved into cgroups the daemon did not create: only those.
     for (const auto& cg : plan_.classes)
-        if (auto err = move_out(cg.path))
+        if (auto err = move_out(cg.path, false))
             problems.push_back(*err);
     // Undo controller enables, deepest first. A controller another child
     // still uses cannot be disabled (EBUSY); that is reported and left on.

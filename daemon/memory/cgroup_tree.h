@@ -8,8 +8,13 @@
 //
 // What the daemon changes is recorded in <state dir>/cgroups.json before the
 // change: the cgroups it created, the controllers it enabled in parents'
-// cgroup.subtree_control, and each moved process's original cgroup, so a
-// daemon restarted after kill -9 can still put everything back.
+// cgroup.subtree_control, and each moved process (pid and start time) with
+// its original cgroup, so a daemon restarted after kill -9 can still put
+// everything back. On stop a process goes back to its original cgroup only
+// if it is still the same process; records of processes that exited are
+// pruned. From a cgroup that existed before the daemon, only what the
+// daemon moved in is moved out; a cgroup the daemon created is emptied (to
+// the root cgroup for what it did not move in) and removed.
 #pragma once
 
 #include <map>
@@ -41,10 +46,18 @@ class CgroupTree {
 public:
     explicit CgroupTree(std::string state_dir, std::string mount = "/sys/fs/cgroup");
 
-    std::optional<std::string> adopt(size_t* adopted);
+    // Loads the record; entries that break the rules (cgroups it may not
+    // own, created cgroups outside `cgroup_root`, controllers enabled off
+    // the way to it, malformed fields) are dropped and reported in *dropped.
+    std::optional<std::string> adopt(size_t* adopted, std::vector<std::string>* dropped = nullptr,
+                                     const std::string& cgroup_root = "/llm.slice");
     CgroupReport apply(const CgroupPlan& plan);
-    // Moves a whole process into its class's cgroup; `from` is where it was.
-    std::optional<std::string> place(uint32_t tgid, const std::string& class_name, const std::string& from);
+    // Moves a whole process into its class's cgroup; `from` is where it was,
+    // `start_time` when it started (with tgid, which process it is).
+    std::optional<std::string> place(uint32_t tgid, uint64_t start_time, const std::string& class_name,
+                                     const std::string& from);
+    // Forgets processes that exited (or whose pid now names another process).
+    void prune();
     // Recreates class cgroups that someone removed; returns what it did.
     std::vector<std::string> repair();
     // Moves every placed process back, removes the cgroups it created and
@@ -59,7 +72,7 @@ private:
     std::optional<std::string> ensure_controllers(const std::string& parent, const std::set<std::string>& ctrls);
     std::optional<std::string> create(const std::string& path, const std::set<std::string>& ctrls);
     void write_files(const ClassCgroup& cg, CgroupReport& rep);
-    std::optional<std::string> move_out(const std::string& path);
+    std::optional<std::string> move_out(const std::string& path, bool all);
     std::optional<std::string> remove(const std::string& path);
     [[nodiscard]] std::string fs(const std::string& path) const { return mount_ + path; }
 
@@ -69,7 +82,12 @@ private:
     CgroupPlan plan_;
     std::vector<std::string> created_;                    // parents first
     std::map<std::string, std::set<std::string>> enabled_;  // cgroup -> controllers it enabled in subtree_control
-    std::map<uint32_t, std::string> origin_;                // tgid -> original cgroup
+    struct Moved {
+        std::string from;     // its cgroup before the daemon moved it
+        uint64_t start = 0;   // its start time; 0: unknown (a record from before start times)
+    };
+    [[nodiscard]] bool same_process(uint32_t tgid, const Moved& m) const;
+    std::map<uint32_t, Moved> origin_;                      // tgid -> where it came from
 };
 
 }  // namespace llm::memory

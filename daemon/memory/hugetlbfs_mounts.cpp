@@ -1,7 +1,6 @@
 #include "memory/hugetlbfs_mounts.h"
 
-#include <sys/mount.h>
-#include <sys/stat.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,57 +8,56 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "memory/host_mount_ns.h"
+#include "memory/host_mountinfo.h"
 #include "memory/hugetlbfs_plan.h"
-#include "util/read_file.h"
+#include "memory/mount_path.h"
+#include "policy/path_rules.h"
 #include "util/state_file.h"
 
 namespace llm::memory {
 namespace {
 
-std::string errno_text(int err) { return std::strerror(err); }
-
-// Runs in the host's mount namespace.
-std::optional<std::string> do_mount(const std::string& path, const std::string& options, bool remount, bool* created)
+std::string page_option(uint64_t kb)
 {
-    struct stat st {};
-    if (stat(path.c_str(), &st) != 0) {
-        if (errno != ENOENT)
-            return "cannot look at " + path + ": " + errno_text(errno);
-        if (mkdir(path.c_str(), 0755) != 0)
-            return "cannot create the mount point " + path + ": " + errno_text(errno) +
-                   (errno == ENOENT ? " (its parent directory does not exist)" : "");
-        *created = true;
-    } else if (!S_ISDIR(st.st_mode)) {
-        return path + " exists and is not a directory; choose another mount path";
-    }
-    unsigned long flags = MS_NOSUID | MS_NODEV | (remount ? MS_REMOUNT : 0);
-    if (mount("hugetlbfs", path.c_str(), "hugetlbfs", flags, options.c_str()) != 0) {
-        int err = errno;
-        if (*created)
-            rmdir(path.c_str());
-        *created = false;
-        std::string why = errno_text(err);
-        if (err == ENOMEM || err == EINVAL)
-            why += " (min_size needs that many free pages in the pool; size and min_size must be multiples of the page size)";
-        return "mounting hugetlbfs at " + path + " with \"" + options + "\" failed: " + why;
-    }
-    return std::nullopt;
+    return kb % (1024 * 1024) == 0 ? std::to_string(kb / (1024 * 1024)) + "G" : std::to_string(kb / 1024) + "M";
 }
 
 }  // namespace
 
-HugetlbfsMounts::HugetlbfsMounts(std::string state_dir) : state_file_(std::move(state_dir) + "/mounts.json") {}
+HugetlbfsMounts::HugetlbfsMounts(std::string state_dir, std::unique_ptr<Mounter> mounter, std::string root)
+    : state_file_(std::move(state_dir) + "/mounts.json"), mounter_(std::move(mounter)), root_(std::move(root))
+{
+}
 
-std::optional<std::string> HugetlbfsMounts::adopt(size_t* adopted)
+std::optional<std::string> HugetlbfsMounts::adopt(size_t* adopted, std::vector<std::string>* dropped)
 {
     *adopted = 0;
-    std::string error;
-    auto mounts = util::read_state_file(state_file_, "mounts", "check the hugetlbfs mounts by hand, then remove it", &error);
+    std::string error, warning;
+    auto mounts = util::read_state_file(state_file_, "mounts", "check the hugetlbfs mounts by hand", &error, &warning);
     if (!mounts)
         return error;
-    for (const auto& [path, e] : mounts->items())
+    if (!warning.empty() && dropped)
+        dropped->push_back(warning);
+    size_t bad = 0;
+    for (const auto& [path, e] : mounts->items()) {
+        auto allowed = policy::mount_path_allowed(path);
+        bool shape = e.is_object() && e.value("options", nlohmann::json()).is_string() &&
+                     e.value("created_dir", nlohmann::json(false)).is_boolean();
+        if (!allowed || !shape) {
+            ++bad;
+            if (dropped)
+                dropped->push_back(state_file_ + ": mount \"" + path + "\" " +
+                                   (allowed ? std::string("has a malformed entry") : allowed.error()) +
+                                   "; not adopted, left as it is");
+            continue;
+        }
         owned_[path] = {e.value("options", ""), e.value("created_dir", false)};
+    }
+    if (bad) {
+        util::set_aside_partly_refused(state_file_, dropped);
+        if (auto err = save())
+            return err;
+    }
     *adopted = owned_.size();
     return std::nullopt;
 }
@@ -78,28 +76,42 @@ std::optional<std::string> HugetlbfsMounts::save() const
     return util::write_state_file(state_file_, j.dump(2) + "\n");
 }
 
+util::Status HugetlbfsMounts::check(const std::vector<policy::HugetlbfsMount>& want) const
+{
+    auto mountinfo = host_mountinfo();
+    std::string problems;
+    for (const auto& m : want) {
+        auto facts = inspect_mount_path(root_, m.path, mountinfo, page_option(m.page_kb));
+        if (!facts) {
+            problems += "hugetlbfs " + m.path + ": " + facts.error() + "\n";
+            continue;
+        }
+        if (auto s = policy::mount_path_usable(m.path, *facts, owned_.count(m.path) > 0); !s)
+            problems += "hugetlbfs " + m.path + ": " + s.error() + "\n";
+    }
+    if (!problems.empty()) {
+        problems.pop_back();
+        return util::error(problems);
+    }
+    return util::Status::success();
+}
+
 std::optional<std::string> HugetlbfsMounts::release(const std::string& path, MountReport& rep)
 {
     auto it = owned_.find(path);
     if (it == owned_.end())
         return std::nullopt;
-    bool created = it->second.created_dir;
     bool busy = false;
-    auto err = in_host_mount_ns([&]() -> std::optional<std::string> {
-        if (umount2(path.c_str(), UMOUNT_NOFOLLOW) != 0 && errno != EINVAL && errno != ENOENT) {
-            busy = errno == EBUSY;
-            return "cannot unmount " + path + ": " + errno_text(errno);
+    if (auto s = mounter_->unmount(path, &busy); !s) {
+        if (busy) {
+            rep.busy.push_back(path + " is still in use (a process has a file there open or mapped); left mounted");
+            return std::nullopt;
         }
-        if (created && rmdir(path.c_str()) != 0 && errno != ENOENT)
-            return "unmounted " + path + " but cannot remove the directory it created: " + errno_text(errno);
-        return std::nullopt;
-    });
-    if (busy) {
-        rep.busy.push_back(path + " is still in use (a process has a file there open or mapped); left mounted");
-        return std::nullopt;
+        return s.error();
     }
-    if (err)
-        return err;
+    if (it->second.created_dir)
+        if (auto s = remove_mount_dir(root_, path); !s)
+            rep.released.push_back("unmounted, but " + s.error() + " (left it)");
     owned_.erase(it);
     rep.released.push_back(path);
     return save();
@@ -108,15 +120,10 @@ std::optional<std::string> HugetlbfsMounts::release(const std::string& path, Mou
 MountReport HugetlbfsMounts::apply(const std::vector<policy::HugetlbfsMount>& want)
 {
     MountReport rep;
-    auto mountinfo = host_mountinfo();
-    // Refuse a path taken by another file system before changing anything.
-    for (const auto& m : want) {
-        auto entry = mount_at(mountinfo, m.path);
-        if (entry && !owned_.count(m.path))
-            if (auto why = mount_mismatch(*entry, m)) {
-                rep.fatal = "hugetlbfs " + m.path + ": " + *why + "; choose another path or unmount it first";
-                return rep;
-            }
+    // Refuse a path the rules refuse before changing anything.
+    if (auto s = check(want); !s) {
+        rep.fatal = s.error();
+        return rep;
     }
     std::vector<std::string> drop;
     for (const auto& [path, _] : owned_) {
@@ -133,6 +140,7 @@ MountReport HugetlbfsMounts::apply(const std::vector<policy::HugetlbfsMount>& wa
         }
     for (const auto& m : want) {
         MountResult r{m.path, mount_options(m), "", ""};
+        auto mountinfo = host_mountinfo();
         auto entry = mount_at(mountinfo, m.path);
         auto it = owned_.find(m.path);
         if (entry && it == owned_.end()) {
@@ -152,25 +160,36 @@ MountReport HugetlbfsMounts::apply(const std::vector<policy::HugetlbfsMount>& wa
                     return rep;
                 }
             }
-            // Record before the mount, so a crash right after leaves it known as ours.
+            auto facts = inspect_mount_path(root_, m.path, host_mountinfo(), page_option(m.page_kb));
             bool created_before = it != owned_.end() && it->second.created_dir;
-            owned_[m.path] = {r.options, created_before};
+            bool will_create = facts && !facts->exists;
+            // Record before the mount, so a crash right after leaves it known as ours.
+            owned_[m.path] = {r.options, created_before || (will_create && mounter_->creates_directories())};
             if (auto err = save()) {
                 rep.fatal = *err;
                 return rep;
             }
             bool created = false;
-            auto err = in_host_mount_ns([&] { return do_mount(m.path, r.options, remount, &created); });
-            if (err) {
+            util::Status done = util::Status::success();
+            if (mounter_->creates_directories()) {
+                done = mounter_->mount(m.path, -1, r.options);
+            } else {
+                auto dir = open_mount_dir(root_, m.path, true, &created);
+                done = dir ? mounter_->mount(m.path, dir->get(), r.options) : util::Status(util::error(dir.error()));
+                if (!done && created)
+                    (void)remove_mount_dir(root_, m.path);
+            }
+            if (!done) {
                 if (!remount)
                     owned_.erase(m.path);
-                save();
-                rep.fatal = *err;
+                (void)save();
+                rep.fatal = done.error();
                 rep.mounts.push_back(r);
                 return rep;
             }
-            owned_[m.path].created_dir = created_before || created;
-            save();
+            owned_[m.path].created_dir = owned_[m.path].created_dir || created;
+            if (auto err = save())
+                rep.fatal = *err;
             r.action = remount ? "remounted" : "mounted";
         }
         // Verify what the kernel shows now.

@@ -1,11 +1,15 @@
 // Makes the policy's hugetlbfs mounts exist, and takes away the ones it made.
 //
-// A mount the daemon made is recorded (with whether it also created the
-// directory) in <state dir>/mounts.json before the mount(2), so a daemon
-// restarted after kill -9 still knows which mounts are its own. A matching
-// hugetlbfs mount found in place is used as it is and never unmounted. On
-// stop, a mount that files still use is reported and left alone: forcing it
-// would pull the memory out from under a running job.
+// Before anything changes, every wanted path is looked at on the live
+// system without following links and judged by policy/path_rules.h: no
+// mount over a non-empty directory, a system tree, a link, or an existing
+// directory under /dev. A mount the daemon made is recorded (with whether
+// it also created the directory) in <state dir>/mounts.json before it is
+// made, so a daemon restarted after kill -9 still knows which mounts are
+// its own. A matching hugetlbfs mount found in place is used as it is and
+// never unmounted. On stop, a mount that files still use is reported and
+// left alone: forcing it would pull the memory out from under a running
+// job. The mount itself goes through a Mounter (memory/mounter.h).
 #pragma once
 
 #include <map>
@@ -13,7 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "memory/mounter.h"
 #include "policy/policy.h"
+#include "util/result.h"
 
 namespace llm::memory {
 
@@ -33,9 +39,15 @@ struct MountReport {
 
 class HugetlbfsMounts {
 public:
-    explicit HugetlbfsMounts(std::string state_dir);
+    // `root`: where paths are looked up ("/", or a test's fixture tree).
+    HugetlbfsMounts(std::string state_dir, std::unique_ptr<Mounter> mounter, std::string root = "/");
 
-    std::optional<std::string> adopt(size_t* adopted);
+    // Loads the record a daemon that did not stop cleanly left. An entry
+    // that breaks the mount rules is dropped and reported (*dropped).
+    std::optional<std::string> adopt(size_t* adopted, std::vector<std::string>* dropped = nullptr);
+    // Every problem with the wanted paths on the live system, changing
+    // nothing (also what --check reports).
+    [[nodiscard]] util::Status check(const std::vector<policy::HugetlbfsMount>& want) const;
     MountReport apply(const std::vector<policy::HugetlbfsMount>& want);
     // Unmounts every mount of its own; busy ones are reported and kept on record.
     MountReport release_all();
@@ -50,6 +62,8 @@ private:
     std::optional<std::string> release(const std::string& path, MountReport& rep);
 
     std::string state_file_;
+    std::unique_ptr<Mounter> mounter_;
+    std::string root_;
     std::map<std::string, Owned> owned_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <regex>
 
 namespace llm::memory {
 namespace {
@@ -51,6 +52,42 @@ std::string trim(const std::string& s)
 }
 
 }  // namespace
+
+bool knob_path_allowed(const std::string& path)
+{
+    for (const auto& [_, entry] : sysctls())
+        if (path == entry.first)
+            return true;
+    for (const auto& key : thp_keys())
+        if (path == kThp + key)
+            return true;
+    if (path == "/sys/kernel/mm/lru_gen/enabled" || path == "/sys/kernel/mm/lru_gen/min_ttl_ms")
+        return true;
+    static const std::regex numbered(
+        "/sys/kernel/mm/transparent_hugepage/hugepages-[0-9]{1,9}kB/enabled"
+        "|/sys/kernel/mm/hugepages/hugepages-[0-9]{1,9}kB/nr_hugepages"
+        "|/sys/devices/system/node/node[0-9]{1,4}/hugepages/hugepages-[0-9]{1,9}kB/nr_hugepages");
+    return std::regex_match(path, numbered);
+}
+
+std::vector<std::string> unit_writable_paths()
+{
+    std::vector<std::string> out;
+    for (const auto& [_, entry] : sysctls())
+        out.push_back("-" + entry.first);
+    out.push_back("/proc/sys/vm/compact_memory");
+    out.push_back("/sys/kernel/mm/transparent_hugepage");
+    out.push_back("/sys/kernel/mm/hugepages");
+    out.push_back("-/sys/kernel/mm/lru_gen");
+    // The whole node tree, since its size is the machine's: besides the
+    // per-node pools it holds only the per-node compaction trigger.
+    out.push_back("-/sys/devices/system/node");
+    out.push_back("/sys/fs/cgroup");  // class cgroups (memory/cgroup_tree.h)
+    std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
+        return a.substr(a[0] == '-') < b.substr(b[0] == '-');
+    });
+    return out;
+}
 
 std::optional<NumberRange> sysctl_range(const std::string& name)
 {

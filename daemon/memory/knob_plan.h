@@ -45,6 +45,18 @@ std::optional<std::vector<std::string>> thp_choices(const std::string& key);
 std::optional<NumberRange> thp_number_range(const std::string& key);
 const std::vector<std::string>& thp_keys();
 
+// Whether a policy can make the daemon write `path`: one of the files
+// plan() can produce. Paths read back from the daemon's own state files
+// are checked with it before anything is written to them.
+bool knob_path_allowed(const std::string& path);
+
+// The kernel paths the daemon writes, as the systemd unit's ReadWritePaths=
+// must list them ("-" where a kernel may lack the file): the allowlisted
+// sysctl files, the THP, hugetlb and MGLRU directories, the NUMA node tree
+// (per-node pools), compact_memory, and the cgroup tree. Sorted as the unit
+// lists them; `llm-schedd --writable-paths` prints them.
+std::vector<std::string> unit_writable_paths();
+
 // With mem_total_bytes, a pool is capped so that hugetlb never takes the
 // last eighth of RAM (at least 256 MiB): the kernel would otherwise fill
 // every free page and the host would run out of memory.

@@ -28,16 +28,38 @@ std::optional<std::string> read_file(const std::string& path, std::string* error
 
 KnobStore::KnobStore(std::string state_dir) : state_file_(std::move(state_dir) + "/originals.json") {}
 
-std::optional<std::string> KnobStore::adopt(size_t* adopted)
+std::optional<std::string> KnobStore::adopt(size_t* adopted, std::vector<std::string>* dropped)
 {
     *adopted = 0;
-    std::string error;
-    auto knobs = util::read_state_file(state_file_, "knobs", "move it away only after checking the values it held", &error);
+    std::string error, warning;
+    auto knobs = util::read_state_file(state_file_, "knobs",
+                                       "the values it held were not restored; check the memory knobs by hand", &error,
+                                       &warning);
     if (!knobs)
         return error;
+    if (!warning.empty() && dropped)
+        dropped->push_back(warning);
+    size_t bad = 0;
     for (const auto& [path, entry] : knobs->items()) {
-        originals_[path] = entry.value("original", "");
+        bool shape = entry.is_object() && entry.contains("original") && entry["original"].is_string() &&
+                     entry.value("format", nlohmann::json(0)).is_number_unsigned() &&
+                     entry.value("format", 0) <= static_cast<int>(Format::Pool) &&
+                     entry["original"].get<std::string>().find_first_of("\n\0") == std::string::npos;
+        if (!knob_path_allowed(path) || !shape) {
+            ++bad;
+            if (dropped)
+                dropped->push_back(state_file_ + ": \"" + path + "\" " +
+                                   (shape ? "is not a file any policy can change" : "has a malformed entry") +
+                                   "; not restored");
+            continue;
+        }
+        originals_[path] = entry["original"].get<std::string>();
         formats_[path] = static_cast<Format>(entry.value("format", 0));
+    }
+    if (bad) {
+        util::set_aside_partly_refused(state_file_, dropped);
+        if (auto err = save())
+            return err;
     }
     *adopted = originals_.size();
     return std::nullopt;

@@ -38,8 +38,11 @@ class KnobStore {
 public:
     explicit KnobStore(std::string state_dir);
 
-    // Loads originals left by a previous daemon; returns how many, or an error.
-    std::optional<std::string> adopt(size_t* adopted);
+    // Loads originals left by a previous daemon; returns how many, or an
+    // error. An entry whose path no policy can name, or whose fields have
+    // the wrong type, is dropped (and *dropped says which): the file is
+    // root's, but it is written back to kernel files, so it is checked.
+    std::optional<std::string> adopt(size_t* adopted, std::vector<std::string>* dropped = nullptr);
     // Makes the kernel match `plan`: records, writes, reads back. Knobs set
     // by an earlier plan and absent from this one go back to their originals.
     // A pool the kernel fills only partly is retried after compacting

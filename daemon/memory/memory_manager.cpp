@@ -26,19 +26,26 @@ uint64_t mem_available_bytes()
 }  // namespace
 
 MemoryManager::MemoryManager(const std::string& state_dir, policy::Machine machine)
-    : machine_(std::move(machine)), knobs_(state_dir), mounts_(state_dir), cgroups_(state_dir)
+    : machine_(std::move(machine)), knobs_(state_dir), mounts_(state_dir, host_mounter()), cgroups_(state_dir)
 {
 }
 
-std::optional<std::string> MemoryManager::adopt()
+std::optional<std::string> MemoryManager::adopt(const policy::Policy& p)
 {
     size_t knobs = 0, mounts = 0, cgroups = 0;
-    if (auto e = knobs_.adopt(&knobs))
+    // What a damaged or hostile record held is reported and not used; the
+    // daemon goes on (a crash here would only loop under Restart=).
+    std::vector<std::string> dropped;
+    if (auto e = knobs_.adopt(&knobs, &dropped))
         return e;
-    if (auto e = mounts_.adopt(&mounts))
+    if (auto e = mounts_.adopt(&mounts, &dropped))
         return e;
-    if (auto e = cgroups_.adopt(&cgroups))
+    if (auto e = cgroups_.adopt(&cgroups, &dropped, p.memory.cgroup_root))
         return e;
+    for (const auto& d : dropped) {
+        spdlog::error("memory: {}", d);
+        adopt_notes_.push_back(d);
+    }
     if (knobs + mounts + cgroups)
         spdlog::warn("memory: adopted {} original values, {} mounts and {} cgroup records saved by a previous "
                      "llm-schedd (it did not stop cleanly)",
@@ -49,6 +56,9 @@ std::optional<std::string> MemoryManager::adopt()
 std::optional<std::string> MemoryManager::apply(const policy::Policy& p, const char* when)
 {
     notes_.clear();
+    // A mount path the rules refuse stops the policy before any knob moves.
+    if (auto s = mounts_.check(p.memory.hugetlbfs); !s)
+        return s.error() + " (nothing was changed)";
     int err = 0;
     for (const auto& n : cmdline_pins(util::read_file("/proc/cmdline", &err).value_or(""), p.memory)) {
         spdlog::warn("memory ({}): {}", when, n);
@@ -138,7 +148,7 @@ void MemoryManager::place(const ProcessFacts& proc)
     auto path = cgroups_.class_path(name);
     if (!path || cgroup_under(proc.cgroup, *path))
         return;
-    if (auto err = cgroups_.place(proc.tgid, name, proc.cgroup)) {
+    if (auto err = cgroups_.place(proc.tgid, proc.start_time, name, proc.cgroup)) {
         spdlog::warn("memory: {}", *err);
         return;
     }
@@ -173,6 +183,7 @@ void MemoryManager::on_events()
 
 void MemoryManager::tick()
 {
+    cgroups_.prune();
     if (cgroups_.plan().empty())
         return;
     for (const auto& msg : cgroups_.repair()) {
@@ -231,7 +242,9 @@ nlohmann::json MemoryManager::status_json() const
                                 {"ok", f.ok}, {"error", f.error}});
     j["placed"] = placed_total_;
     j["process_events"] = events_ ? "proc connector" : cgroups_.plan().empty() ? "off" : "periodic /proc scan";
-    j["notes"] = notes_;
+    auto notes = adopt_notes_;  // what a previous daemon's records held that was not used
+    notes.insert(notes.end(), notes_.begin(), notes_.end());
+    j["notes"] = notes;
     return j;
 }
 

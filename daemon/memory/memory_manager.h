@@ -28,8 +28,9 @@ class MemoryManager {
 public:
     MemoryManager(const std::string& state_dir, policy::Machine machine);
 
-    // Loads what a daemon that did not stop cleanly left on record.
-    std::optional<std::string> adopt();
+    // Loads what a daemon that did not stop cleanly left on record, each
+    // entry checked against the rules and against `p` (its cgroup_root).
+    std::optional<std::string> adopt(const policy::Policy& p);
     std::optional<std::string> apply(const policy::Policy& p, const char* when);
     // Puts back everything on record. With keep_originals (restore_on_exit
     // off) nothing changes and the records stay for the next daemon.
@@ -43,6 +44,8 @@ public:
     [[nodiscard]] std::chrono::milliseconds tick_every() const { return std::chrono::milliseconds(2000); }
 
     [[nodiscard]] nlohmann::json status_json() const;
+    // What --check can say without changing anything: the mount paths.
+    [[nodiscard]] util::Status check(const policy::Policy& p) const { return mounts_.check(p.memory.hugetlbfs); }
 
 private:
     void place_all(const char* why);
@@ -59,7 +62,8 @@ private:
     std::vector<KnobResult> knob_report_;
     std::vector<MountResult> mount_report_;
     std::vector<CgroupFileResult> cgroup_report_;
-    std::vector<std::string> notes_;
+    std::vector<std::string> notes_;        // of the last apply()
+    std::vector<std::string> adopt_notes_;  // records dropped at adoption; kept for status
     uint64_t placed_total_ = 0;
 };
 

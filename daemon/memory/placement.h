@@ -19,6 +19,7 @@ struct ProcessFacts {
     std::string comm;    // the main thread's name
     uint32_t uid = 0;    // real uid
     std::string cgroup;  // "/user.slice/user-1000.slice/session-2.scope"
+    uint64_t start_time = 0;  // clock ticks after boot (/proc/PID/stat field 22): with tgid, the process
 };
 
 // Index into p.classes of the class the process belongs to, if that class

@@ -9,6 +9,34 @@
 
 namespace llm::memory {
 
+namespace {
+
+// Field 22 of a /proc/PID/stat line (fields counted from 1; 3 is the state after the comm).
+std::optional<uint64_t> start_time_of(const std::string& stat)
+{
+    auto close = stat.rfind(')');
+    if (close == std::string::npos || close + 2 > stat.size())
+        return std::nullopt;
+    std::istringstream rest(stat.substr(close + 2));
+    std::string field;
+    for (int i = 3; i < 22; ++i)
+        if (!(rest >> field))
+            return std::nullopt;
+    uint64_t start = 0;
+    if (!(rest >> start))
+        return std::nullopt;
+    return start;
+}
+
+}  // namespace
+
+std::optional<uint64_t> process_start_time(uint32_t tgid)
+{
+    int err = 0;
+    auto stat = util::read_file("/proc/" + std::to_string(tgid) + "/stat", &err);
+    return stat ? start_time_of(*stat) : std::nullopt;
+}
+
 std::optional<ProcessFacts> read_process(uint32_t tgid)
 {
     auto dir = "/proc/" + std::to_string(tgid);
@@ -29,6 +57,7 @@ std::optional<ProcessFacts> read_process(uint32_t tgid)
         return std::nullopt;
     ProcessFacts p;
     p.tgid = tgid;
+    p.start_time = start_time_of(*stat).value_or(0);
     auto open = stat->find('(');
     p.comm = stat->substr(open + 1, close - open - 1);
     auto status = util::read_file(dir + "/status", &err);

@@ -12,6 +12,11 @@ namespace llm::memory {
 // cgroup v2 hierarchy.
 std::optional<ProcessFacts> read_process(uint32_t tgid);
 
+// When process `tgid` started (clock ticks after boot, /proc/PID/stat field
+// 22), if it exists: a pid and its start time name one process, never a
+// later one that got the same pid.
+std::optional<uint64_t> process_start_time(uint32_t tgid);
+
 // Every user-space process on the host.
 std::vector<ProcessFacts> scan_processes();
 

@@ -106,6 +106,22 @@ CompiledPolicy compile(const Policy& p, const Machine& m, const CgroupResolver& 
         set_mask(k.cpus[LLM_PHASE_NONE], def);
         if (p.has_phases(c)) {
             k.flags |= LLM_CLASS_HAS_PHASES;
+            // Phase sets are not cut down to the class's cpus: say what that means.
+            if (c.cpus)
+                for (const auto& [set, name] : {std::pair{&c.forward, "forward"}, std::pair{&c.backward, "backward"}}) {
+                    std::set<unsigned> outside;
+                    if (*set)
+                        for (unsigned cpu : **set)
+                            if (!c.cpus->count(cpu))
+                                outside.insert(cpu);
+                    if (!outside.empty())
+                        out.notes.push_back(
+                            "class " + c.name + ": " + name + (outside.size() == 1 ? " CPU " : " CPUs ") +
+                            format_cpu_list(outside) + (outside.size() == 1 ? " is" : " are") + " outside its cpus " +
+                            format_cpu_list(*c.cpus) + ": threads marked " + name + " run on the " + name +
+                            " set, unmarked ones on cpus" +
+                            (c.cpus_exclusive ? ", and the class owns both exclusively" : ""));
+                }
             set_mask(k.cpus[LLM_PHASE_FORWARD], online_part(c.forward.value_or(def), m, "class " + c.name + " forward",
                                                             def, "the class's CPUs", out.notes));
             set_mask(k.cpus[LLM_PHASE_BACKWARD], online_part(c.backward.value_or(def), m,

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <regex>
 
 #include "memory/knob_plan.h"
+#include "policy/json_duplicates.h"
 #include "policy/units.h"
 
 namespace llm::policy {
@@ -54,6 +56,20 @@ const char* type_name(const json& v)
 }
 
 // Reads the members of one JSON object, and reports the ones nobody asked for.
+// A JSON number with no fraction part and no sign, as a whole number. JSON
+// has one number type, and the schema's "integer" takes 5.0 as well as 5.
+std::optional<uint64_t> whole(const json& v)
+{
+    if (v.is_number_unsigned())
+        return v.get<uint64_t>();
+    if (v.is_number_float()) {
+        double d = v.get<double>();
+        if (d >= 0 && d < 18446744073709551616.0 && std::floor(d) == d)
+            return static_cast<uint64_t>(d);
+    }
+    return std::nullopt;
+}
+
 class ObjectReader {
 public:
     ObjectReader(const json& obj, std::string path, Diagnostics& d, std::vector<std::string> keys)
@@ -89,15 +105,16 @@ public:
         const json* v = get(key);
         if (!v)
             return std::nullopt;
-        if (!v->is_number_integer() || (v->is_number_integer() && !v->is_number_unsigned() && v->get<int64_t>() < 0)) {
+        auto whole_value = whole(*v);
+        if (!whole_value) {
             d_.error(at(key), std::string("expected a whole number, found ") + type_name(*v) +
                                   (v->is_number() ? " " + v->dump() : ""),
                      "use a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
             return std::nullopt;
         }
-        auto n = v->get<uint64_t>();
+        auto n = *whole_value;
         if (n < lo || n > hi) {
-            d_.error(at(key), "value " + std::to_string(n) + " is out of range",
+            d_.error(at(key), "value " + v->dump() + " is out of range",
                      "use a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
             return std::nullopt;
         }
@@ -159,8 +176,8 @@ public:
         if (!v)
             return std::nullopt;
         std::optional<uint64_t> ns;
-        if (v->is_number_unsigned())
-            ns = v->get<uint64_t>() * unit_ns;
+        if (auto n = whole(*v))  // past the range: refused below, never wrapped around
+            ns = *n > hi_ns / unit_ns ? UINT64_MAX : *n * unit_ns;
         else if (v->is_string())
             ns = parse_duration_ns(v->get<std::string>(), unit_ns);
         auto range = "from " + std::to_string(lo_ns / unit_ns) + " to " + std::to_string(hi_ns / unit_ns) +
@@ -183,14 +200,18 @@ public:
         const json* v = get(key);
         if (!v)
             return std::nullopt;
-        if (v->is_number_unsigned())
-            return v->get<uint64_t>();
+        if (auto n = whole(*v))
+            return n;
         if (v->is_string()) {
             auto text = v->get<std::string>();
             if (allow_max && text == "max")
                 return UINT64_MAX;
             if (auto n = parse_size(text))
                 return n;
+        }
+        if (v->is_string() && size_too_large(v->get<std::string>())) {
+            d_.error(at(key), "size " + v->dump() + " is larger than 2^64 bytes", "write a smaller size");
+            return std::nullopt;
         }
         d_.error(at(key), "cannot read " + v->dump() + " as a size",
                  std::string("write bytes as a whole number or a string such as \"512M\" or \"16G\"") +
@@ -206,9 +227,9 @@ public:
         std::string text;
         if (v->is_string()) {
             text = v->get<std::string>();
-        } else if (v->is_array() && std::all_of(v->begin(), v->end(), [](const json& e) { return e.is_number_unsigned(); })) {
+        } else if (v->is_array() && std::all_of(v->begin(), v->end(), [](const json& e) { return whole(e).has_value(); })) {
             for (const auto& e : *v)
-                text += (text.empty() ? "" : ",") + std::to_string(e.get<uint64_t>());
+                text += (text.empty() ? "" : ",") + std::to_string(*whole(e));
         } else {
             d_.error(at(key), std::string("expected a CPU list, found ") + type_name(*v),
                      "write a string such as \"0-5,8\" or an array of CPU numbers");
@@ -358,13 +379,17 @@ void parse_daemon(const json& v, const std::string& path, DaemonSpec& s, Diagnos
     }
 }
 
-// "2M" or "1G": the huge page sizes x86-64 has.
+// "2M" or "1G" (also "2MB", "2MiB", "1GB", "1GiB"): the huge page sizes
+// x86-64 has, spelled as the schema lists them.
 std::optional<uint64_t> huge_page_kb(const std::string& text)
 {
-    auto bytes = parse_size(text);
-    if (!bytes || (*bytes != 2ULL << 20 && *bytes != 1ULL << 30))
-        return std::nullopt;
-    return *bytes / 1024;
+    for (const char* two_m : {"2M", "2MB", "2MiB"})
+        if (text == two_m)
+            return 2048;
+    for (const char* one_g : {"1G", "1GB", "1GiB"})
+        if (text == one_g)
+            return 1024 * 1024;
+    return std::nullopt;
 }
 
 std::optional<uint32_t> parse_mode(const std::string& text)
@@ -433,12 +458,16 @@ void parse_class_memory(const json& v, const std::string& path, ClassMemory& cm,
                 continue;
             }
             std::optional<uint64_t> b;
-            if (limit.is_number_unsigned())
-                b = limit.get<uint64_t>();
+            if (whole(limit))
+                b = whole(limit);
             else if (limit.is_string())
                 b = limit.get<std::string>() == "max" ? std::optional<uint64_t>(UINT64_MAX) : parse_size(limit.get<std::string>());
             if (!b) {
-                d.error(p, "cannot read " + limit.dump() + " as a size", "write e.g. \"16G\", or \"max\"");
+                d.error(p,
+                        limit.is_string() && size_too_large(limit.get<std::string>())
+                            ? "size " + limit.dump() + " is larger than 2^64 bytes"
+                            : "cannot read " + limit.dump() + " as a size",
+                        "write e.g. \"16G\", or \"max\"");
                 continue;
             }
             cm.hugetlb[*kb] = *b;
@@ -483,7 +512,10 @@ void parse_memory(const json& v, const std::string& path, MemorySpec& m, Diagnos
         if (const json* sz = tr.get("sizes"); sz && expect_object(*sz, tr.at("sizes"), d)) {
             for (const auto& [size, mode] : sz->items()) {
                 auto p = tr.at("sizes") + "/" + size;
-                auto b = parse_size(size);
+                // Spelled as the kernel's directory names are ("64K", "2M").
+                bool spelled = size.size() >= 2 && std::strchr("KMG", size.back()) &&
+                               std::all_of(size.begin(), size.end() - 1, [](char ch) { return ch >= '0' && ch <= '9'; });
+                auto b = spelled ? parse_size(size) : std::nullopt;
                 if (!b || *b < 8192 || (*b & (*b - 1)) != 0) {
                     d.error(p, "\"" + size + "\" is not a page size", "use a power of two such as \"64K\" or \"2M\"");
                     continue;
@@ -629,9 +661,11 @@ ClassSpec parse_class(const json& v, const std::string& path, const SchedulerSpe
     ObjectReader r(v, path, d, {"name", "match", "priority", "order", "slice", "cpus", "phases", "cpus_exclusive", "memory"});
     if (auto n = r.string("name"))
         c.name = *n;
-    if (c.name.empty() || !std::regex_match(c.name, std::regex("[A-Za-z0-9_.-]{1,32}")))
+    if (c.name.empty() || !std::regex_match(c.name, std::regex("[A-Za-z0-9_.-]{1,32}")) || c.name == "." ||
+        c.name == "..")
         d.error(r.at("name"), c.name.empty() ? "every class needs a name" : "name \"" + c.name + "\" is not allowed",
-                "use 1-32 letters, digits, '_', '-' or '.'");
+                c.name == "." || c.name == ".." ? "a class name becomes a cgroup directory; \".\" and \"..\" are not names"
+                                                : "use 1-32 letters, digits, '_', '-' or '.'");
     if (const json* m = r.get("match"))
         parse_match(*m, r.at("match"), c.match, d);
     else
@@ -710,11 +744,18 @@ std::optional<Policy> parse_policy(const std::string& json_text, Diagnostics& d)
         d.error("/", number_overflow_message(json_text, e.what()), "write a number a double can hold (|x| < 1.8e308)");
         return std::nullopt;
     }
+    for (const auto& dup : find_duplicate_keys(json_text))
+        d.error(dup.path, "the key is given twice in one object (lines " + std::to_string(dup.first_line) + " and " +
+                              std::to_string(dup.second_line) + "); JSON would silently keep the second",
+                "keep one of the two");
+    if (!d.ok())
+        return std::nullopt;
     Policy p;
     if (!expect_object(doc, "", d))
         return std::nullopt;
     {
         ObjectReader r(doc, "", d, {"$schema", "daemon", "scheduler", "memory", "classes"});
+        (void)r.string("$schema");  // an editor's hint; only its type is checked
         if (const json* s = r.get("daemon"))
             parse_daemon(*s, "/daemon", p.daemon, d);
         if (const json* s = r.get("memory"))

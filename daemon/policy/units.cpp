@@ -30,32 +30,60 @@ std::optional<uint64_t> parse_uint(std::string_view s)
 
 }  // namespace
 
+namespace {
+
+// Digits, then optional white space, a K/M/G/T unit (with "i" after it)
+// and a "B": "16G", "16 GiB", "512MB", "4096", "4096B". *overflow: well
+// formed, but more than 2^64 bytes.
+std::optional<uint64_t> read_size(std::string_view text, bool* overflow)
+{
+    *overflow = false;
+    auto s = trim(text);
+    size_t digits = 0;
+    while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits])))
+        ++digits;
+    if (digits == 0)
+        return std::nullopt;
+    auto rest = trim(s.substr(digits));
+    unsigned shift = 0;
+    if (!rest.empty()) {
+        switch (std::toupper(static_cast<unsigned char>(rest.front()))) {
+        case 'K': shift = 10; break;
+        case 'M': shift = 20; break;
+        case 'G': shift = 30; break;
+        case 'T': shift = 40; break;
+        default: break;
+        }
+        if (shift) {
+            rest.remove_prefix(1);
+            if (!rest.empty() && (rest.front() == 'i' || rest.front() == 'I'))
+                rest.remove_prefix(1);
+        }
+        if (!rest.empty() && (rest.front() == 'b' || rest.front() == 'B'))
+            rest.remove_prefix(1);
+        if (!rest.empty())
+            return std::nullopt;
+    }
+    auto v = parse_uint(s.substr(0, digits));
+    if (!v || (shift && *v > (std::numeric_limits<uint64_t>::max() >> shift))) {
+        *overflow = true;
+        return std::nullopt;
+    }
+    return *v << shift;
+}
+
+}  // namespace
+
 std::optional<uint64_t> parse_size(std::string_view text)
 {
-    auto s = trim(text);
-    if (s.empty())
-        return std::nullopt;
-    unsigned shift = 0;
-    char last = static_cast<char>(std::toupper(static_cast<unsigned char>(s.back())));
-    if (last == 'B' && s.size() > 1) {  // "16GB", "16GiB" are common spellings
-        s.remove_suffix(1);
-        if (!s.empty() && (s.back() == 'i' || s.back() == 'I'))
-            s.remove_suffix(1);
-        last = static_cast<char>(std::toupper(static_cast<unsigned char>(s.back())));
-    }
-    switch (last) {
-    case 'K': shift = 10; break;
-    case 'M': shift = 20; break;
-    case 'G': shift = 30; break;
-    case 'T': shift = 40; break;
-    default: break;
-    }
-    if (shift)
-        s.remove_suffix(1);
-    auto v = parse_uint(trim(s));
-    if (!v || (shift && *v > (std::numeric_limits<uint64_t>::max() >> shift)))
-        return std::nullopt;
-    return *v << shift;
+    bool overflow = false;
+    return read_size(text, &overflow);
+}
+
+bool size_too_large(std::string_view text)
+{
+    bool overflow = false;
+    return !read_size(text, &overflow) && overflow;
 }
 
 std::optional<std::set<unsigned>> parse_cpu_list(std::string_view text, std::string* error)
@@ -67,10 +95,12 @@ std::optional<std::set<unsigned>> parse_cpu_list(std::string_view text, std::str
         return std::nullopt;
     };
     auto s = trim(text);
-    while (!s.empty()) {
+    bool more = !s.empty();
+    while (more) {
         auto comma = s.find(',');
         auto item = trim(s.substr(0, comma));
-        s = comma == std::string_view::npos ? std::string_view{} : s.substr(comma + 1);
+        more = comma != std::string_view::npos;  // "0," ends in an empty item
+        s = more ? s.substr(comma + 1) : std::string_view{};
         if (item.empty())
             return fail("empty item in CPU list");
         auto dash = item.find('-');
@@ -127,7 +157,7 @@ std::optional<uint64_t> parse_duration_ns(std::string_view text, uint64_t defaul
     else if (!unit.empty()) return std::nullopt;
     double ns = v * mult;
     if (!std::isfinite(ns) || ns > 1e18)
-        return std::nullopt;
+        return UINT64_MAX;  // well formed, but longer than any range: the caller says "out of range"
     return static_cast<uint64_t>(std::llround(ns));
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "policy/path_rules.h"
 #include "policy/units.h"
 
 namespace llm::policy {
@@ -53,27 +54,6 @@ void check_nodes(const std::set<unsigned>& nodes, const std::string& path, const
         }
 }
 
-// A path the daemon may create cgroups or mounts at: absolute, already in
-// normal form, and not a kernel file system.
-std::optional<std::string> path_problem(const std::string& path)
-{
-    if (path.empty() || path.front() != '/')
-        return "is not absolute";
-    if (path == "/")
-        return "is the root directory";
-    if (path.back() == '/' || path.find("//") != std::string::npos || path.find("/./") != std::string::npos ||
-        path.find("/../") != std::string::npos || path.ends_with("/..") || path.ends_with("/."))
-        return "is not in normal form (no \"..\", \".\", \"//\" or trailing \"/\")";
-    if (path.find_first_of(",\n\t ") != std::string::npos)
-        return "contains a comma or white space";
-    return std::nullopt;
-}
-
-bool under(const std::string& path, const std::string& dir)
-{
-    return path == dir || path.starts_with(dir + "/");
-}
-
 void check_memory(const Policy& p, const Machine& m, Diagnostics& d)
 {
     for (const auto& [kb, _] : p.memory.mthp)
@@ -83,22 +63,21 @@ void check_memory(const Policy& p, const Machine& m, Diagnostics& d)
                     m.mthp_kb.empty() ? "per-size THP needs Linux 6.8 or later; remove \"sizes\""
                                       : "sizes here: " + page_sizes(m.mthp_kb));
     const auto& root = p.memory.cgroup_root;
-    if (auto why = path_problem(root))
-        d.error("/memory/cgroup_root", "\"" + root + "\" " + *why, "write a cgroup path such as \"/llm.slice\"");
-    for (const char* sd : {"/system.slice", "/user.slice", "/init.scope", "/machine.slice"})
-        if (under(root, sd))
-            d.error("/memory/cgroup_root", "\"" + root + "\" is below " + sd + ", which systemd owns",
-                    "use a cgroup of the daemon's own, such as \"/llm.slice\"");
+    if (auto s = cgroup_path_ours(root); !s)
+        d.error("/memory/cgroup_root", "\"" + root + "\" " + s.error(),
+                "use a cgroup of the daemon's own, such as \"/llm.slice\"");
     std::set<std::string> seen;
     for (size_t i = 0; i < p.memory.hugetlbfs.size(); ++i) {
         const auto& mnt = p.memory.hugetlbfs[i];
         auto path = "/memory/hugetlbfs/" + std::to_string(i);
-        if (auto why = path_problem(mnt.path))
-            d.error(path + "/path", "\"" + mnt.path + "\" " + *why, "write an absolute path such as \"/dev/hugepages-llm\"");
-        for (const char* fs : {"/proc", "/sys", "/dev/pts", "/dev/shm", "/dev/mqueue", "/run/llm-schedd"})
-            if (under(mnt.path, fs))
-                d.error(path + "/path", "\"" + mnt.path + "\" is inside " + fs,
-                        "mount huge pages at a directory of their own, such as \"/dev/hugepages-llm\"");
+        if (auto s = mount_path_allowed(mnt.path); !s) {
+            // "is X; fix" -> what and how to fix it, as every diagnostic has them.
+            auto text = s.error();
+            auto semi = text.find("; ");
+            d.error(path + "/path", "\"" + mnt.path + "\" " + text.substr(0, semi),
+                    semi == std::string::npos ? "mount huge pages at a directory of their own, such as \"/dev/hugepages-llm\""
+                                              : text.substr(semi + 2));
+        }
         if (!seen.insert(mnt.path).second)
             d.error(path + "/path", "\"" + mnt.path + "\" is mounted twice", "keep one entry per path");
         check_page_size(mnt.page_kb, path + "/page_size", m, d);

@@ -39,7 +39,9 @@ std::optional<std::string> trust_problem(const PathFacts& f, uid_t trusted)
     return std::nullopt;
 }
 
-std::optional<std::string> check_config_trust(const std::string& path, uid_t trusted)
+namespace {
+
+std::optional<std::string> check_trust(const std::string& path, uid_t trusted, bool with_file)
 {
     namespace fs = std::filesystem;
     std::error_code ec;
@@ -53,7 +55,9 @@ std::optional<std::string> check_config_trust(const std::string& path, uid_t tru
             return std::nullopt;
         return PathFacts{p.string(), st.st_uid, st.st_mode};
     };
-    std::vector<fs::path> paths{real};
+    std::vector<fs::path> paths;
+    if (with_file)
+        paths.push_back(real);
     for (const fs::path& start : {given.parent_path(), real.parent_path()})
         for (fs::path d = start; !d.empty(); d = d.parent_path()) {
             paths.push_back(d);
@@ -68,6 +72,18 @@ std::optional<std::string> check_config_trust(const std::string& path, uid_t tru
             return problem;
     }
     return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> check_config_trust(const std::string& path, uid_t trusted)
+{
+    return check_trust(path, trusted, true);
+}
+
+std::optional<std::string> check_dir_trust(const std::string& path, uid_t trusted)
+{
+    return check_trust(path, trusted, false);
 }
 
 }  // namespace llm::service

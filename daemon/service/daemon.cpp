@@ -14,7 +14,6 @@
 #include "policy/units.h"
 #include "sched/sched_ext_sysfs.h"
 #include "sched/stats_prometheus.h"
-#include "service/config_trust.h"
 #include "version.h"
 
 namespace llm::service {
@@ -186,10 +185,11 @@ ReloadResult Daemon::reload(const std::string& why, uint64_t received_ns)
         notify_status();
         return res;
     };
-    if (auto untrusted = config_trust_problem())
-        return refuse(opt_.config + ": " + *untrusted);
+    auto text = read_policy_file(opt_.config, policy_trust());
+    if (!text)
+        return refuse(text.error());
     std::string report;
-    auto next = load_policy_file(opt_.config, machine_, generation_ + 1, &report);
+    auto next = load_policy_text(*text, opt_.config, machine_, generation_ + 1, &report);
     if (!next)
         return refuse(report);
     uint64_t loaded_ns = mono_ns();
@@ -436,11 +436,11 @@ void Daemon::notify_status() const
     sd_notify(0, s.c_str());
 }
 
-std::optional<std::string> Daemon::config_trust_problem() const
+std::optional<uid_t> Daemon::policy_trust() const
 {
     if (opt_.allow_unsafe_config)
         return std::nullopt;
-    return check_config_trust(opt_.config, geteuid());
+    return geteuid();
 }
 
 int Daemon::poll_timeout_ms() const
@@ -470,12 +470,13 @@ int Daemon::poll_timeout_ms() const
 int Daemon::run()
 {
     started_ = Clock::now();
-    if (auto untrusted = config_trust_problem()) {
-        std::fprintf(stderr, "%s: %s\n", opt_.config.c_str(), untrusted->c_str());
+    auto text = read_policy_file(opt_.config, policy_trust());
+    if (!text) {
+        std::fprintf(stderr, "%s\n", text.error().c_str());
         return 1;
     }
     std::string report;
-    live_ = load_policy_file(opt_.config, machine_, 1, &report);
+    live_ = load_policy_text(*text, opt_.config, machine_, 1, &report);
     if (!live_) {
         std::fputs(report.c_str(), stderr);
         return 1;
@@ -515,7 +516,7 @@ int Daemon::run()
         return 1;
     }
 
-    if (auto e = memory_.adopt()) {
+    if (auto e = memory_.adopt(live_->policy)) {
         spdlog::error("{}", *e);
         return 1;
     }

@@ -57,7 +57,8 @@ private:
     void log_stats() const;
     void notify_status() const;
     int poll_timeout_ms() const;
-    std::optional<std::string> config_trust_problem() const;
+    // The uid besides root that may own the policy; none with --allow-unsafe-config.
+    [[nodiscard]] std::optional<uid_t> policy_trust() const;
 
     Options opt_;
     policy::Machine machine_;

@@ -7,11 +7,12 @@ namespace llm::service {
 const char* const kUsage =
     "usage: llm-schedd --config FILE [--check] [--log-level LEVEL] [--stats-interval SEC] [--socket PATH]\n"
     "                  [--state-dir DIR] [--allow-unsafe-config]\n"
-    "       llm-schedd --example | --version | --help\n"
+    "       llm-schedd --example | --writable-paths | --version | --help\n"
     "\n"
     "  --config FILE          the JSON policy (see configs/ and `--example`)\n"
     "  --check                validate FILE, print the compiled plan, change nothing\n"
     "  --example              print a complete example policy\n"
+    "  --writable-paths       print the kernel paths the daemon writes (the unit's ReadWritePaths=)\n"
     "  --log-level LEVEL      trace, debug, info, warn, error (default info)\n"
     "  --stats-interval SEC   log per-class scheduler stats every SEC seconds\n"
     "  --socket PATH          control socket (default /run/llm-schedd/control.sock)\n"
@@ -50,6 +51,8 @@ std::optional<Options> parse_options(const std::vector<std::string>& args, std::
             o.allow_unsafe_config = true;
         } else if (name == "--example") {
             o.example = true;
+        } else if (name == "--writable-paths") {
+            o.writable_paths = true;
         } else if (name == "--version" || name == "-V") {
             o.version = true;
         } else if (name == "--help" || name == "-h") {
@@ -88,7 +91,7 @@ std::optional<Options> parse_options(const std::vector<std::string>& args, std::
             return fail("unknown argument '" + a + "'");
         }
     }
-    if (!o.example && !o.version && !o.help && o.config.empty())
+    if (!o.example && !o.writable_paths && !o.version && !o.help && o.config.empty())
         return fail("--config FILE is required");
     return o;
 }

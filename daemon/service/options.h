@@ -12,6 +12,7 @@ struct Options {
     bool check = false;           // validate, print the plan, exit
     bool allow_unsafe_config = false;  // skip the owner and mode checks (tests)
     bool example = false;         // print an example policy, exit
+    bool writable_paths = false;  // print the unit's ReadWritePaths=, exit
     bool version = false;
     bool help = false;
     std::string log_level = "info";

@@ -2,6 +2,8 @@
 // complete list of what is wrong with it. Nothing here changes the system.
 #pragma once
 
+#include <sys/types.h>
+
 #include <optional>
 #include <string>
 
@@ -9,6 +11,7 @@
 #include "policy/diagnostics.h"
 #include "policy/machine.h"
 #include "policy/policy.h"
+#include "util/result.h"
 
 namespace llm::service {
 
@@ -18,10 +21,25 @@ struct LoadedPolicy {
     size_t content_hash = 0;  // of the file's bytes, to skip reloads of unchanged files
 };
 
+// A policy file is at most this big; a bigger one is refused unread.
+inline constexpr size_t kMaxPolicyBytes = 1 << 20;
+
+// Opens the policy once, without following a final symbolic link, checks
+// what it opened (a regular file of at most kMaxPolicyBytes; with
+// `trusted`, owned by root or that uid and writable by no one else, below
+// directories that are too: config_trust.h) and reads that descriptor, so
+// what is checked is what is read.
+[[nodiscard]] util::Result<std::string> read_policy_file(const std::string& path, std::optional<uid_t> trusted);
+
 // Hash of the file's bytes (as in LoadedPolicy::content_hash); nullopt if unreadable.
 std::optional<size_t> policy_file_hash(const std::string& path);
 
-// On failure returns nullopt; *report holds one line per problem.
+// Text -> a validated, compiled policy. On failure returns nullopt;
+// *report holds one line per problem, each naming `path`.
+std::optional<LoadedPolicy> load_policy_text(const std::string& text, const std::string& path,
+                                             const policy::Machine& machine, uint64_t generation, std::string* report);
+
+// read_policy_file() (no trust check) and load_policy_text().
 std::optional<LoadedPolicy> load_policy_file(const std::string& path, const policy::Machine& machine,
                                              uint64_t generation, std::string* report);
 

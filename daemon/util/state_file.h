@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "util/read_file.h"
 
@@ -34,11 +35,33 @@ inline std::optional<std::string> write_state_file(const std::string& path, cons
     return std::nullopt;
 }
 
+// Moves a state file the daemon will not use to <path>.bad, for the
+// operator to look at; returns the new name.
+inline std::string move_state_file_aside(const std::string& path)
+{
+    std::string bad = path + ".bad";
+    if (::rename(path.c_str(), bad.c_str()) != 0)
+        return path + " (it could not be moved aside: " + std::strerror(errno) + ")";
+    return bad;
+}
+
+// A state file with some refused entries: the whole file goes aside for the
+// operator, the note says where, and the caller saves the good entries anew.
+inline void set_aside_partly_refused(const std::string& path, std::vector<std::string>* notes)
+{
+    auto moved = move_state_file_aside(path);
+    if (notes)
+        notes->push_back("the whole file was kept as " + moved);
+}
+
 // Reads a file written by write_state_file. No file: an empty object and no
-// error. Unreadable, not JSON, or without an object under `key`: nullopt,
-// with *error naming the file and `if_damaged` (what the operator should do).
+// error. Unreadable: nullopt, with *error naming the file. Not JSON, or
+// without an object under `key`: the file is moved aside to <path>.bad,
+// *warning says so and what the operator should do (`if_damaged`), and an
+// empty object comes back, so a damaged record never stops the daemon.
 inline std::optional<nlohmann::json> read_state_file(const std::string& path, const std::string& key,
-                                                     const std::string& if_damaged, std::string* error)
+                                                     const std::string& if_damaged, std::string* error,
+                                                     std::string* warning = nullptr)
 {
     if (!std::filesystem::exists(path))
         return nlohmann::json::object();
@@ -50,8 +73,10 @@ inline std::optional<nlohmann::json> read_state_file(const std::string& path, co
     }
     auto j = nlohmann::json::parse(*text, nullptr, false);
     if (j.is_discarded() || !j.is_object() || (!key.empty() && !(j.contains(key) && j[key].is_object()))) {
-        *error = path + " is damaged; " + if_damaged;
-        return std::nullopt;
+        auto moved = move_state_file_aside(path);
+        if (warning)
+            *warning = path + " is damaged and was moved aside to " + moved + "; nothing in it was used: " + if_damaged;
+        return nlohmann::json::object();
     }
     return key.empty() ? j : j[key];
 }
@@ -63,8 +88,11 @@ inline std::optional<std::string> write_kernel_file(const std::string& path, con
     int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) {
         int err = errno;
-        return "cannot write \"" + value + "\" to " + path + ": " + std::strerror(err) +
-               (err == EACCES || err == EPERM || err == EROFS ? " (llm-schedd must run as root, with write access to it)" : "");
+        const char* hint = err == EROFS ? " (read-only here: under systemd, only the unit's ReadWritePaths= are "
+                                          "writable; add the path in a drop-in if the policy needs it)"
+                           : err == EACCES || err == EPERM ? " (llm-schedd must run as root, with write access to it)"
+                                                           : "";
+        return "cannot write \"" + value + "\" to " + path + ": " + std::strerror(err) + hint;
     }
     ssize_t n = ::write(fd, value.data(), value.size());
     int err = errno;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # configs/llm-schedd.service passes `systemd-analyze verify` and keeps its
-# `systemd-analyze security` exposure at or below 5.0 ("OK"). The binary
+# `systemd-analyze security` exposure at or below 5.0 ("OK"), with the
+# protections the README names in force: read-only kernel tunables, no
+# ptrace or chroot, no namespaces of its own making. The binary
 # path is pointed at the build tree, since verify checks that it exists.
 set -uo pipefail
 src="$1" bin="$2"
@@ -16,4 +18,12 @@ score=$(sed -n 's/.*Overall exposure level for llm-schedd.service: \([0-9.]*\).*
 echo "metric: systemd_exposure=$score"
 awk -v s="$score" 'BEGIN { exit !(s <= 5.0) }' || { echo "FAIL: exposure $score is above 5.0"; grep '✗' "$tmp/security"; exit 1; }
 echo "ok   systemd-analyze security: exposure $score"
+for row in 'ProtectKernelTunables=' 'CapabilityBoundingSet=~CAP_SYS_PTRACE' 'CapabilityBoundingSet=~CAP_SYS_CHROOT' \
+           'RestrictNamespaces=~mnt' 'RestrictNamespaces=~user' 'SystemCallFilter=~@mount' 'ProtectSystem='; do
+    if grep -qF "✓ $row" "$tmp/security"; then
+        echo "ok   $row"
+    else
+        echo "FAIL: $row is not in force:"; grep -F "$row" "$tmp/security"; exit 1
+    fi
+done
 echo PASS

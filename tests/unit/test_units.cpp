@@ -39,6 +39,8 @@ TEST_CASE("bad CPU lists say what is wrong")
     CHECK(err.find("backwards") != std::string::npos);
     CHECK_FALSE(parse_cpu_list("0,,1", &err));
     CHECK(err.find("empty item") != std::string::npos);
+    CHECK_FALSE(parse_cpu_list("0,", &err));
+    CHECK_FALSE(parse_cpu_list("0, ", &err));
     CHECK_FALSE(parse_cpu_list("a-b", &err));
     CHECK(err.find("'a-b'") != std::string::npos);
     CHECK_FALSE(parse_cpu_list("0-99999", &err));
@@ -52,6 +54,9 @@ TEST_CASE("durations take units or a default unit")
     CHECK(parse_duration_ns("3000", 1000) == 3'000'000u);
     CHECK_FALSE(parse_duration_ns("ms", 1));
     CHECK_FALSE(parse_duration_ns("5 fortnights", 1));
+    CHECK_FALSE(parse_duration_ns("1.2.3ms", 1));
+    CHECK(parse_duration_ns(" .5s ", 1) == 500'000'000u);
+    CHECK(parse_duration_ns("99999999999999999999", 1000) == UINT64_MAX);
 }
 
 TEST_CASE("sizes format in the largest exact unit")

@@ -14,6 +14,11 @@ stage="$(mktemp -d)"; trap 'rm -rf "$stage"' EXIT
 stage_binary "$stage" /lib/systemd/systemd /lib/systemd/systemd
 stage_binary "$stage" /lib/systemd/systemd-shutdown /lib/systemd/systemd-shutdown
 for b in systemctl systemd-analyze; do stage_binary "$stage" "$(command -v "$b")" "/usr/bin/$b"; done
+# Mount units run util-linux mount(8) and umount(8), not busybox's.
+for b in mount umount; do
+    stage_binary "$stage" "/usr/bin/$b" "/usr/bin/$b"
+    stage_binary "$stage" "/usr/bin/$b" "/bin/$b"
+done
 units="$stage/etc/systemd/system"
 mkdir -p "$units" "$stage/lib/systemd/system" "$stage/var/log" "$stage/etc/llm-schedd" "$stage/usr/sbin"
 cp /lib/systemd/system/*.target /lib/systemd/system/user.slice "$stage/lib/systemd/system/"
