@@ -24,7 +24,9 @@
  * Why windows: an OpenMP or ggml pool spins at a barrier each step, so one
  * CPU taken from it stalls every thread. Rescues that land on one CPU at a
  * time (the first guard) cost the pool one rescue per CPU; aligned windows
- * cost it one window. Measured before the change with a bpf_printk trace:
+ * cost it one window. Ticks are not aligned across CPUs, so the first CPU
+ * to cut in a window kicks the other CPUs of its class that have guard
+ * work (guard_align_others): the pool stalls once, not once per tick. Measured before the change with a bpf_printk trace:
  * a rescue every ~28 ms on one CPU, each a whole 4 ms tick, each one a slow
  * pool step.
  *
@@ -327,13 +329,52 @@ static __always_inline bool guard_overdue_here(struct llm_policy *pol, s32 cpu, 
 	return guard_find(pol, cpu, now, &pick);
 }
 
+/* The last window whose guard runs were aligned across CPUs. */
+__u64 guard_aligned_window;
+
+/*
+ * The first CPU to cut a slice in window `win` also cuts, now, the other
+ * CPUs running the same class that have guard work in this window, instead
+ * of leaving each to its own next tick: ticks are not aligned across CPUs,
+ * so a pool would otherwise stall once per CPU, up to a tick apart. A CPU
+ * whose tick already entered the window, or that runs a guard run or a
+ * kernel thread, is left alone.
+ * Accepted races: another CPU's state may change between the read and the
+ * kick; a kick that finds nothing due costs one switch back to the same
+ * task (guard_dispatch finds nothing and clears guard_active). If that
+ * CPU's own tick enters the window at the same instant, the window and the
+ * cut are counted twice.
+ */
+static __always_inline void guard_align_others(struct llm_policy *pol, s32 cpu, u32 cls, u64 now)
+{
+	u64 win = now / pol->guard.period_ns, seen = guard_aligned_window;
+	s32 o;
+
+	if (seen >= win || __sync_val_compare_and_swap(&guard_aligned_window, seen, win) != seen)
+		return;
+	bpf_for(o, 0, lim_cpus()) {
+		struct cpu_state *ost;
+
+		if (o == cpu || !(ost = cpu_state_may_fail(o)) || ost->window == win || ost->held ||
+		    ost->running_class != cls || ost->running_prio >= PRIO_UNPREEMPTIBLE)
+			continue;
+		if (!guard_overdue_here(pol, o, now) && !guard_share_wanted(pol, o, ost->running_prio))
+			continue;
+		/* Enter the window for it, so its own tick does not cut again. */
+		if (!guard_enter_window(pol, ost, now))
+			continue;
+		scx_bpf_kick_cpu(o, SCX_KICK_PREEMPT);
+		sched_stat_inc(guard_cuts);
+	}
+}
+
 /*
  * ops.tick: at the first tick of a window, cut the running slice if the
- * guard has something to do here. running_prio is the running task's class
- * priority.
+ * guard has something to do here, and align the other CPUs of the running
+ * class with it. running_prio is the running task's class priority.
  */
-static __always_inline void guard_tick(struct llm_policy *pol, s32 cpu, struct task_struct *p, u32 running_prio,
-				       u64 now)
+static __always_inline void guard_tick(struct llm_policy *pol, s32 cpu, struct task_struct *p, u32 cls,
+				       u32 running_prio, u64 now)
 {
 	struct cpu_state *cst = cpu_state_of(cpu);
 
@@ -342,6 +383,7 @@ static __always_inline void guard_tick(struct llm_policy *pol, s32 cpu, struct t
 	if (guard_overdue_here(pol, cpu, now) || guard_share_wanted(pol, cpu, running_prio)) {
 		p->scx.slice = 0;
 		sched_stat_inc(guard_cuts);
+		guard_align_others(pol, cpu, cls, now);
 	} else {
 		cst->guard_active = 0;
 	}

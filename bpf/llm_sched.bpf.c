@@ -402,7 +402,7 @@ void BPF_STRUCT_OPS(llm_tick, struct task_struct *p)
 	tctx->phase = phase;
 	/* A guard run ends by its own timer. */
 	if (!tctx->rescued)
-		guard_tick(pol, cpu, p, c->priority, llm_now());
+		guard_tick(pol, cpu, p, tctx->class_id, c->priority, llm_now());
 }
 
 void BPF_STRUCT_OPS(llm_runnable, struct task_struct *p, u64 enq_flags)
