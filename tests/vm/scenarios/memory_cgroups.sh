@@ -140,9 +140,13 @@ check "the moved process went back ($(cgroup_of $pre))" test "$(cgroup_of $pre)"
 check "no state files left ($(ls /run/llm-schedd/state 2>/dev/null | tr '\n' ' '))" test -z "$(ls /run/llm-schedd/state 2>/dev/null)"
 
 # A mount path that is already another file system: refused, nothing changed.
+# (Not /tmp itself: the mount-path rules refuse that system tree first.)
+mkdir -p /mnt/llm-taken && mount -t tmpfs tmpfs /mnt/llm-taken
 llm-schedd --config data/memory_mount_taken.json >/tmp/taken.log 2>&1; rc=$?
-grep -m1 "already mounted" /tmp/taken.log | sed 's/^/note: /'
+grep -m1 "already has tmpfs mounted" /tmp/taken.log | sed 's/^/note: /'
 check "a mount path that is already a tmpfs is refused (rc $rc)" test $rc -ne 0
-check "with a message that says so" grep -q "a tmpfs file system is already mounted there" /tmp/taken.log
+check "with a message that says so" grep -q "/mnt/llm-taken.*already has tmpfs mounted" /tmp/taken.log
+check "and the tmpfs is still there, alone" test "$(grep -c ' /mnt/llm-taken ' /proc/self/mountinfo)" = 1
+umount /mnt/llm-taken
 check "and nothing was left changed" test ! -e $cg/llm.slice -a "$(meminfo HugePages_Total)" = 0 -a "$(val $mthp)" = "$mthp_before"
 kill $pre $b $big 2>/dev/null
