@@ -9,13 +9,15 @@
 #include <string>
 #include <vector>
 
-#include "memory/knob_plan.h"
+#include "plan/knob_plan.h"
 #include "memory/memory_manager.h"
 #include "policy/machine.h"
+#include "report/check_report.h"
 #include "service/config_trust.h"
 #include "service/daemon.h"
 #include "service/logging.h"
-#include "service/options.h"
+#include "service/machine_probe.h"
+#include "protocol/options.h"
 #include "service/policy_source.h"
 #include "version.h"
 
@@ -72,20 +74,20 @@ int run(int argc, char** argv)
     service::setup_logging(opt->log_level);
     if (opt->check) {
         std::string report;
-        auto loaded = service::load_policy_file(opt->config, policy::Machine::probe(), 1, &report);
+        auto loaded = service::load_policy_file(opt->config, service::probe_machine(), 1, &report);
         if (!loaded) {
             std::fputs(report.c_str(), stderr);
             return 1;
         }
         // The mount paths as the live system has them: refused paths fail
         // the check, before anything is mounted.
-        memory::MemoryManager memory(opt->state_dir, policy::Machine::probe());
+        memory::MemoryManager memory(opt->state_dir, service::probe_machine());
         if (auto s = memory.check(loaded->policy); !s) {
             std::fprintf(stderr, "%s: the policy is valid, but its hugetlbfs mounts cannot be made here:\n%s\n",
                          opt->config.c_str(), s.error().c_str());
             return 1;
         }
-        std::printf("%s: OK\n%s", opt->config.c_str(), loaded->compiled.describe(loaded->policy).c_str());
+        std::printf("%s: OK\n%s", opt->config.c_str(), report::describe_plan(loaded->policy, loaded->compiled).c_str());
         // --check changes nothing, so a draft anywhere is fine; say what the daemon would refuse.
         if (auto untrusted = service::check_config_trust(opt->config, geteuid()))
             std::printf("note: the daemon would refuse this file where it is: %s\n", untrusted->c_str());

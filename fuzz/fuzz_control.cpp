@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "control/http_route.h"
-#include "control/request.h"
+#include "protocol/http_route.h"
+#include "protocol/request.h"
 
 using namespace llm::control;
 

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "memory/hugetlbfs_plan.h"
-#include "memory/knob_plan.h"
+#include "plan/hugetlbfs_plan.h"
+#include "plan/knob_plan.h"
 
 using namespace llm;
 

@@ -8,10 +8,11 @@
 #include <set>
 #include <string>
 
-#include "memory/cgroup_plan.h"
-#include "memory/hugetlbfs_plan.h"
-#include "memory/knob_plan.h"
+#include "plan/cgroup_plan.h"
+#include "plan/hugetlbfs_plan.h"
+#include "plan/knob_plan.h"
 #include "policy/compiler.h"
+#include "report/check_report.h"
 #include "policy/parser.h"
 #include "policy/validate.h"
 
@@ -81,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         require(t.rules[i].class_id < t.nr_classes, "rule points past the classes");
     for (uint32_t cpu = 0; cpu < LLM_MAX_CPUS; cpu++)
         require(t.cpu_owner[cpu] < static_cast<int32_t>(t.nr_classes), "cpu owner out of range");
-    (void)compiled.describe(*parsed);
+    (void)llm::report::describe_plan(*parsed, compiled);
 
     (void)memory::plan(parsed->memory, machine().mem_total_bytes);
     (void)memory::cmdline_pins("transparent_hugepage=always hugepages=4", parsed->memory);

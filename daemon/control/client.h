@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "control/request.h"
+#include "protocol/request.h"
 
 namespace llm::control {
 

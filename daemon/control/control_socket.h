@@ -1,7 +1,7 @@
 // The daemon's end of the control socket (/run/llm-schedd/control.sock):
 // a Unix stream socket, one request and one reply per connection. The
 // file mode lets root and the control group connect; SO_PEERCRED and
-// SO_PEERGROUPS then decide what each peer may do (control/request.h).
+// SO_PEERGROUPS then decide what each peer may do (protocol/request.h).
 #pragma once
 
 #include <sys/types.h>
@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "control/request.h"
+#include "protocol/request.h"
 #include "util/unique_fd.h"
 
 namespace llm::control {

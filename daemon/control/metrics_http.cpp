@@ -9,7 +9,7 @@
 #include <chrono>
 #include <cstring>
 
-#include "control/http_route.h"
+#include "protocol/http_route.h"
 
 namespace llm::control {
 namespace {

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "control/request.h"
+#include "protocol/request.h"
 #include "util/unique_fd.h"
 
 namespace llm::control {

@@ -25,7 +25,7 @@
 #include "control/client.h"
 #include "llm_schedd/phase.h"
 #include "sched/loaded_maps.h"
-#include "sched/stats_report.h"
+#include "report/stats_report.h"
 
 namespace {
 

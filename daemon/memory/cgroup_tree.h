@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "memory/cgroup_plan.h"
+#include "plan/cgroup_plan.h"
 
 namespace llm::memory {
 

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "memory/host_mountinfo.h"
-#include "memory/hugetlbfs_plan.h"
+#include "plan/hugetlbfs_plan.h"
 #include "memory/mount_path.h"
 #include "policy/path_rules.h"
 #include "util/state_file.h"

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "memory/knob_plan.h"
+#include "plan/knob_plan.h"
 
 namespace llm::memory {
 

@@ -5,9 +5,9 @@
 
 #include <cstdlib>
 
-#include "memory/cgroup_plan.h"
-#include "memory/knob_plan.h"
-#include "memory/placement.h"
+#include "plan/cgroup_plan.h"
+#include "plan/knob_plan.h"
+#include "plan/placement.h"
 #include "memory/process_scan.h"
 #include "util/read_file.h"
 

@@ -17,7 +17,7 @@
 #include "memory/cgroup_tree.h"
 #include "memory/hugetlbfs_mounts.h"
 #include "memory/knob_store.h"
-#include "memory/placement.h"
+#include "plan/placement.h"
 #include "memory/proc_events.h"
 #include "policy/machine.h"
 #include "policy/policy.h"

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <vector>
 
-#include "memory/hugetlbfs_plan.h"
+#include "plan/hugetlbfs_plan.h"
 
 namespace llm::memory {
 namespace {

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "memory/host_mountinfo.h"
-#include "memory/hugetlbfs_plan.h"
+#include "plan/hugetlbfs_plan.h"
 
 namespace llm::memory {
 namespace {

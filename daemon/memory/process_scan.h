@@ -4,7 +4,7 @@
 #include <optional>
 #include <vector>
 
-#include "memory/placement.h"
+#include "plan/placement.h"
 
 namespace llm::memory {
 

@@ -28,9 +28,6 @@ struct CompiledPolicy {
     std::vector<std::string> notes;  // e.g. cgroups that do not exist yet
     std::vector<std::string> class_names;
     std::set<unsigned> online_cpus;  // the CPUs the masks were compiled for
-
-    // Human-readable plan, stable across runs (used by --check and golden tests).
-    [[nodiscard]] std::string describe(const Policy& p) const;
 };
 
 CompiledPolicy compile(const Policy& p, const Machine& m, const CgroupResolver& resolve, uint64_t generation);

@@ -1,5 +1,6 @@
 // Facts about the host that a policy is validated and compiled against.
-// Plain data so tests can describe any machine.
+// Plain data so tests can describe any machine; service/machine_probe.h
+// reads the real one.
 #pragma once
 
 #include <cstdint>
@@ -14,9 +15,6 @@ struct Machine {
     std::set<uint64_t> hugepage_kb{2048};  // sizes under /sys/kernel/mm/hugepages
     std::set<unsigned> numa_nodes{0};      // online nodes
     std::set<uint64_t> mthp_kb;            // per-size THP controls (Linux 6.8+)
-
-    // Reads /sys/devices/system/{cpu,node}, /sys/kernel/mm/hugepages and /proc/meminfo.
-    static Machine probe();
 };
 
 }  // namespace llm::policy

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "memory/knob_plan.h"
+#include "policy/vocabulary.h"
 #include "policy/json_duplicates.h"
 #include "policy/units.h"
 
@@ -500,9 +500,9 @@ void parse_memory(const json& v, const std::string& path, MemorySpec& m, Diagnos
     if (auto b = r.boolean("restore_on_exit"))
         m.restore_on_exit = *b;
     if (const json* sc = r.get("sysctl"); sc && expect_object(*sc, r.at("sysctl"), d)) {
-        ObjectReader sr(*sc, r.at("sysctl"), d, memory::sysctl_names());
-        for (const auto& name : memory::sysctl_names()) {
-            auto range = memory::sysctl_range(name);
+        ObjectReader sr(*sc, r.at("sysctl"), d, sysctl_names());
+        for (const auto& name : sysctl_names()) {
+            auto range = sysctl_range(name);
             if (auto n = sr.integer(name, range->lo, range->hi))
                 m.sysctl[name] = *n;
         }
@@ -530,16 +530,16 @@ void parse_memory(const json& v, const std::string& path, MemorySpec& m, Diagnos
             }
         }
         for (const char* key : {"enabled", "defrag", "shmem_enabled"})
-            if (auto c = tr.choice(key, *memory::thp_choices(key)))
+            if (auto c = tr.choice(key, *thp_choices(key)))
                 m.thp[key] = *c;
         if (const json* k = tr.get("khugepaged"); k && expect_object(*k, tr.at("khugepaged"), d)) {
             std::vector<std::string> names;
-            for (const auto& key : memory::thp_keys())
+            for (const auto& key : thp_keys())
                 if (key.rfind("khugepaged/", 0) == 0)
                     names.push_back(key.substr(11));
             ObjectReader kr(*k, tr.at("khugepaged"), d, names);
             for (const auto& name : names) {
-                auto range = memory::thp_number_range("khugepaged/" + name);
+                auto range = thp_number_range("khugepaged/" + name);
                 if (auto n = kr.integer(name, range->lo, range->hi))
                     m.thp["khugepaged/" + name] = std::to_string(*n);
             }

@@ -12,7 +12,7 @@
 
 #include "llm_schedd/intf.h"
 #include "sched/grace_period.h"
-#include "sched/policy_slots.h"
+#include "plan/policy_slots.h"
 
 struct llm_sched;  // generated skeleton
 struct bpf_link;

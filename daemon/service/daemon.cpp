@@ -12,8 +12,9 @@
 #include <cstring>
 
 #include "policy/units.h"
+#include "service/machine_probe.h"
 #include "sched/sched_ext_sysfs.h"
-#include "sched/stats_prometheus.h"
+#include "report/stats_prometheus.h"
 #include "version.h"
 
 namespace llm::service {
@@ -53,7 +54,7 @@ bool same_endpoint(const std::optional<policy::Endpoint>& a, const std::optional
 
 Daemon::Daemon(Options opt)
     : opt_(std::move(opt)),
-      machine_(policy::Machine::probe()),
+      machine_(service::probe_machine()),
       memory_(opt_.state_dir, machine_),
       control_pending_("\n", control::kMaxRequestBytes, kClientTimeout, kMaxControlWaiting)
 {
@@ -69,7 +70,7 @@ std::optional<std::string> Daemon::start_scheduler()
     lo.fault_after_dispatches = s.test_fault_after_dispatches;
     if (auto err = sched->load(lo))
         return err;
-    machine_.online_cpus = policy::Machine::probe().online_cpus;
+    machine_.online_cpus = service::probe_machine().online_cpus;
     sched->set_offline(machine_.online_cpus, machine_.nr_possible_cpus);
     if (auto err = sched->push(*live_->compiled.table))
         return err;
@@ -247,7 +248,7 @@ void Daemon::on_cpu_hotplug()
 {
     hotplug_seen_ = sched_->hotplug_seq();
     ++hotplug_events_;
-    machine_ = policy::Machine::probe();
+    machine_ = service::probe_machine();
     machine_.online_cpus = sched_->online_cpus(machine_.online_cpus);
     auto compiled = policy::compile(live_->policy, machine_, resolve_cgroup, generation_ + 1);
     if (auto err = sched_->push(*compiled.table)) {

@@ -14,13 +14,13 @@
 #include "control/control_socket.h"
 #include "control/metrics_http.h"
 #include "control/pending_requests.h"
-#include "control/request.h"
+#include "protocol/request.h"
 #include "memory/memory_manager.h"
 #include "policy/machine.h"
 #include "sched/bpf_scheduler.h"
-#include "sched/stats_report.h"
+#include "report/stats_report.h"
 #include "service/config_watch.h"
-#include "service/options.h"
+#include "protocol/options.h"
 #include "service/policy_source.h"
 
 namespace llm::service {

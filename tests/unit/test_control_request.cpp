@@ -1,7 +1,7 @@
 #include <catch2/catch_test_macros.hpp>
 
-#include "control/http_route.h"
-#include "control/request.h"
+#include "protocol/http_route.h"
+#include "protocol/request.h"
 
 using namespace llm::control;
 

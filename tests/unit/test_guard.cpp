@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "policy/guard_timing.h"
-#include "sched/policy_slots.h"
+#include "plan/policy_slots.h"
 
 using namespace llm;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch_test_macros.hpp>
 
-#include "sched/latency.h"
+#include "plan/latency.h"
 
 TEST_CASE("quantiles come from the bucket that holds the rank")
 {

@@ -2,10 +2,10 @@
 
 #include "has_error.h"
 
-#include "memory/cgroup_plan.h"
-#include "memory/hugetlbfs_plan.h"
-#include "memory/knob_plan.h"
-#include "memory/placement.h"
+#include "plan/cgroup_plan.h"
+#include "plan/hugetlbfs_plan.h"
+#include "plan/knob_plan.h"
+#include "plan/placement.h"
 #include "policy/parser.h"
 #include "policy/validate.h"
 

@@ -2,7 +2,7 @@
 
 #include "has_error.h"
 
-#include "memory/knob_plan.h"
+#include "plan/knob_plan.h"
 #include "policy/parser.h"
 #include "policy/validate.h"
 

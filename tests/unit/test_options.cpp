@@ -1,6 +1,6 @@
 #include <catch2/catch_test_macros.hpp>
 
-#include "service/options.h"
+#include "protocol/options.h"
 
 using llm::service::parse_options;
 

@@ -10,6 +10,7 @@
 #include "policy/compiler.h"
 #include "policy/parser.h"
 #include "policy/validate.h"
+#include "report/check_report.h"
 
 using namespace llm::policy;
 
@@ -78,7 +79,7 @@ TEST_CASE("every shipped policy compiles to its golden plan")
         // default.json targets the 4-vCPU VM; the examples a 16-CPU host.
         auto m = machine(f.filename() == "default.json" ? 4 : 16);
         auto p = must_parse(slurp(f), m);
-        auto plan = compile(p, m, fake_cgroups, 1).describe(p);
+        auto plan = llm::report::describe_plan(p, compile(p, m, fake_cgroups, 1));
         auto golden = root / "tests/unit/golden" / (f.stem().string() + ".plan");
         if (std::getenv("LLM_UPDATE_GOLDEN")) {
             std::ofstream(golden) << plan;

@@ -4,7 +4,7 @@
 
 #include "fixture_root.h"
 #include "memory/cgroup_tree.h"
-#include "memory/knob_plan.h"
+#include "plan/knob_plan.h"
 #include "memory/knob_store.h"
 
 using namespace llm;

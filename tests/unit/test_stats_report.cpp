@@ -1,7 +1,7 @@
 #include <catch2/catch_test_macros.hpp>
 
-#include "sched/stats_prometheus.h"
-#include "sched/stats_report.h"
+#include "report/stats_prometheus.h"
+#include "report/stats_report.h"
 
 using namespace llm::sched;
 

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "memory/knob_plan.h"
+#include "plan/knob_plan.h"
 
 using namespace llm;
 

@@ -1,4 +1,4 @@
-#include "service/options.h"
+#include "protocol/options.h"
 
 #include <charconv>
 

@@ -1,4 +1,4 @@
-#include "sched/policy_slots.h"
+#include "plan/policy_slots.h"
 
 namespace llm::sched {
 

@@ -1,4 +1,4 @@
-#include "policy/machine.h"
+#include "service/machine_probe.h"
 
 #include <dirent.h>
 
@@ -9,7 +9,10 @@
 
 #include "policy/units.h"
 
-namespace llm::policy {
+namespace llm::service {
+
+using policy::Machine;
+using policy::parse_cpu_list;
 namespace {
 
 std::set<unsigned> read_cpu_file(const char* path)
@@ -24,7 +27,7 @@ std::set<unsigned> read_cpu_file(const char* path)
 
 }  // namespace
 
-Machine Machine::probe()
+Machine probe_machine()
 {
     Machine m;
     auto possible = read_cpu_file("/sys/devices/system/cpu/possible");
@@ -64,4 +67,4 @@ Machine Machine::probe()
     return m;
 }
 
-}  // namespace llm::policy
+}  // namespace llm::service

@@ -1,4 +1,4 @@
-#include "control/request.h"
+#include "protocol/request.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "sched/stats_report.h"
+#include "report/stats_report.h"
 
 namespace llm::sched {
 

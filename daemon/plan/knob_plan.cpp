@@ -1,4 +1,4 @@
-#include "memory/knob_plan.h"
+#include "plan/knob_plan.h"
 
 #include <algorithm>
 #include <map>
@@ -6,43 +6,6 @@
 
 namespace llm::memory {
 namespace {
-
-const std::map<std::string, std::pair<std::string, NumberRange>>& sysctls()
-{
-    static const std::map<std::string, std::pair<std::string, NumberRange>> m = {
-        {"vm.swappiness", {"/proc/sys/vm/swappiness", {0, 200}}},
-        {"vm.overcommit_memory", {"/proc/sys/vm/overcommit_memory", {0, 2}}},
-        {"vm.min_free_kbytes", {"/proc/sys/vm/min_free_kbytes", {128, 67'108'864}}},
-        {"vm.watermark_scale_factor", {"/proc/sys/vm/watermark_scale_factor", {1, 3000}}},
-        {"vm.zone_reclaim_mode", {"/proc/sys/vm/zone_reclaim_mode", {0, 7}}},
-        {"kernel.numa_balancing", {"/proc/sys/kernel/numa_balancing", {0, 3}}},
-    };
-    return m;
-}
-
-const std::map<std::string, std::vector<std::string>>& thp_choice_map()
-{
-    static const std::map<std::string, std::vector<std::string>> m = {
-        {"enabled", {"always", "madvise", "never"}},
-        {"defrag", {"always", "defer", "defer+madvise", "madvise", "never"}},
-        {"shmem_enabled", {"always", "within_size", "advise", "never", "deny", "force"}},
-    };
-    return m;
-}
-
-const std::map<std::string, NumberRange>& thp_number_map()
-{
-    static const std::map<std::string, NumberRange> m = {
-        {"khugepaged/defrag", {0, 1}},
-        {"khugepaged/pages_to_scan", {1, 4'194'304}},
-        {"khugepaged/scan_sleep_millisecs", {0, 3'600'000}},
-        {"khugepaged/alloc_sleep_millisecs", {0, 3'600'000}},
-        {"khugepaged/max_ptes_none", {0, 511}},
-    };
-    return m;
-}
-
-constexpr const char* kThp = "/sys/kernel/mm/transparent_hugepage/";
 
 std::string trim(const std::string& s)
 {
@@ -55,11 +18,11 @@ std::string trim(const std::string& s)
 
 bool knob_path_allowed(const std::string& path)
 {
-    for (const auto& [_, entry] : sysctls())
-        if (path == entry.first)
+    for (const auto& [_, key] : policy::sysctls())
+        if (path == key.path)
             return true;
-    for (const auto& key : thp_keys())
-        if (path == kThp + key)
+    for (const auto& key : policy::thp_keys())
+        if (path == policy::kThpDir + key)
             return true;
     if (path == "/sys/kernel/mm/lru_gen/enabled" || path == "/sys/kernel/mm/lru_gen/min_ttl_ms")
         return true;
@@ -73,8 +36,8 @@ bool knob_path_allowed(const std::string& path)
 std::vector<std::string> unit_writable_paths()
 {
     std::vector<std::string> out;
-    for (const auto& [_, entry] : sysctls())
-        out.push_back("-" + entry.first);
+    for (const auto& [_, key] : policy::sysctls())
+        out.push_back("-" + key.path);
     out.push_back("/proc/sys/vm/compact_memory");
     out.push_back("/sys/kernel/mm/transparent_hugepage");
     out.push_back("/sys/kernel/mm/hugepages");
@@ -89,64 +52,10 @@ std::vector<std::string> unit_writable_paths()
     return out;
 }
 
-std::optional<NumberRange> sysctl_range(const std::string& name)
-{
-    auto it = sysctls().find(name);
-    if (it == sysctls().end())
-        return std::nullopt;
-    return it->second.second;
-}
-
-const std::vector<std::string>& sysctl_names()
-{
-    static const std::vector<std::string> names = [] {
-        std::vector<std::string> v;
-        for (const auto& [k, _] : sysctls())
-            v.push_back(k);
-        return v;
-    }();
-    return names;
-}
-
-std::optional<std::vector<std::string>> thp_choices(const std::string& key)
-{
-    auto it = thp_choice_map().find(key);
-    if (it == thp_choice_map().end())
-        return std::nullopt;
-    return it->second;
-}
-
-std::optional<NumberRange> thp_number_range(const std::string& key)
-{
-    auto it = thp_number_map().find(key);
-    if (it == thp_number_map().end())
-        return std::nullopt;
-    return it->second;
-}
-
-const std::vector<std::string>& thp_keys()
-{
-    static const std::vector<std::string> keys = [] {
-        std::vector<std::string> v;
-        for (const auto& [k, _] : thp_choice_map())
-            v.push_back(k);
-        for (const auto& [k, _] : thp_number_map())
-            v.push_back(k);
-        return v;
-    }();
-    return keys;
-}
-
-uint64_t pool_cap_pages(uint64_t page_kb, uint64_t mem_total_bytes)
-{
-    uint64_t headroom = std::max<uint64_t>(mem_total_bytes / 8, 256ULL << 20);
-    return mem_total_bytes > headroom ? (mem_total_bytes - headroom) / (page_kb * 1024) : 0;
-}
-
 void cap_pools_to_available(std::vector<Knob>& plan, uint64_t mem_total_bytes, uint64_t mem_available_bytes,
                             const std::function<uint64_t(const Knob&)>& current_pages)
 {
-    uint64_t headroom = std::max<uint64_t>(mem_total_bytes / 8, 256ULL << 20);
+    uint64_t headroom = policy::pool_headroom_bytes(mem_total_bytes);
     uint64_t spare = mem_available_bytes > headroom ? mem_available_bytes - headroom : 0;
     for (auto& k : plan) {
         if (k.format != Format::Pool)
@@ -173,13 +82,13 @@ std::vector<Knob> plan(const policy::MemorySpec& spec, uint64_t mem_total_bytes)
 {
     std::vector<Knob> out;
     for (const auto& [key, value] : spec.thp) {
-        bool choice = thp_choice_map().count(key) > 0;
-        if (choice || thp_number_map().count(key))
-            out.push_back({"thp." + key, kThp + key, value, choice ? Format::Choice : Format::Number, false, ""});
+        bool choice = policy::thp_choices(key).has_value();
+        if (choice || policy::thp_number_range(key))
+            out.push_back({"thp." + key, policy::kThpDir + key, value, choice ? Format::Choice : Format::Number, false, ""});
     }
     for (const auto& [kb, mode] : spec.mthp) {
         auto dir = "hugepages-" + std::to_string(kb) + "kB";
-        out.push_back({"thp." + dir + ".enabled", kThp + dir + "/enabled", mode, Format::Choice, false, ""});
+        out.push_back({"thp." + dir + ".enabled", policy::kThpDir + dir + "/enabled", mode, Format::Choice, false, ""});
     }
     if (spec.lru_gen_enabled)
         out.push_back({"lru_gen.enabled", "/sys/kernel/mm/lru_gen/enabled", *spec.lru_gen_enabled ? "y" : "n",
@@ -194,7 +103,7 @@ std::vector<Knob> plan(const policy::MemorySpec& spec, uint64_t mem_total_bytes)
         k.required = pool.required;
         k.wanted = std::to_string(pool.pages);
         k.value = std::to_string(
-            mem_total_bytes ? std::min(pool.pages, pool_cap_pages(pool.page_kb, mem_total_bytes)) : pool.pages);
+            mem_total_bytes ? std::min(pool.pages, policy::pool_cap_pages(pool.page_kb, mem_total_bytes)) : pool.pages);
         if (pool.node) {
             k.name = "hugetlb." + std::to_string(pool.page_kb) + "kB.node" + std::to_string(*pool.node);
             k.path = "/sys/devices/system/node/node" + std::to_string(*pool.node) + "/hugepages/" + size +
@@ -208,8 +117,8 @@ std::vector<Knob> plan(const policy::MemorySpec& spec, uint64_t mem_total_bytes)
     // Sysctls last: changing THP makes the kernel raise vm.min_free_kbytes
     // to its recommended value, which would undo an earlier write.
     for (const auto& [name, value] : spec.sysctl)
-        if (auto it = sysctls().find(name); it != sysctls().end())
-            out.push_back({name, it->second.first, std::to_string(value), Format::Number, false, ""});
+        if (auto it = policy::sysctls().find(name); it != policy::sysctls().end())
+            out.push_back({name, it->second.path, std::to_string(value), Format::Number, false, ""});
     return out;
 }
 

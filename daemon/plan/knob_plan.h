@@ -1,7 +1,7 @@
 // The memory knobs the daemon may touch, and the list of file writes a
 // policy asks for. Pure: paths are computed, not probed.
 //
-// Only the allowlisted sysctls, the THP and MGLRU files and hugetlb pool
+// Only the allowlisted sysctls (policy/vocabulary.h), the THP and MGLRU files and hugetlb pool
 // sizes can be reached from a policy; a key outside the allowlist is a
 // validation error, so no policy string ever becomes an arbitrary path.
 #pragma once
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "policy/policy.h"
+#include "policy/vocabulary.h"
 
 namespace llm::memory {
 
@@ -32,19 +33,6 @@ struct Knob {
     std::string wanted;     // pools: what the policy asked for, when capped below it (see plan())
 };
 
-struct NumberRange {
-    uint64_t lo, hi;
-};
-
-// The allowlists, for the parser and the schema.
-std::optional<NumberRange> sysctl_range(const std::string& name);
-const std::vector<std::string>& sysctl_names();
-// THP keys: "enabled", "defrag", "shmem_enabled" (choices) and
-// "khugepaged/<knob>" (numbers).
-std::optional<std::vector<std::string>> thp_choices(const std::string& key);
-std::optional<NumberRange> thp_number_range(const std::string& key);
-const std::vector<std::string>& thp_keys();
-
 // Whether a policy can make the daemon write `path`: one of the files
 // plan() can produce. Paths read back from the daemon's own state files
 // are checked with it before anything is written to them.
@@ -61,7 +49,6 @@ std::vector<std::string> unit_writable_paths();
 // last eighth of RAM (at least 256 MiB): the kernel would otherwise fill
 // every free page and the host would run out of memory.
 std::vector<Knob> plan(const policy::MemorySpec& spec, uint64_t mem_total_bytes = 0);
-uint64_t pool_cap_pages(uint64_t page_kb, uint64_t mem_total_bytes);
 
 // At apply time: a pool may only grow into memory that is available now
 // (MemAvailable), keeping the same headroom. Growing it into memory that

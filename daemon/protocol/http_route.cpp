@@ -1,4 +1,4 @@
-#include "control/http_route.h"
+#include "protocol/http_route.h"
 
 namespace llm::control {
 

@@ -1,4 +1,4 @@
-#include "memory/placement.h"
+#include "plan/placement.h"
 
 namespace llm::memory {
 

@@ -1,4 +1,4 @@
-#include "sched/stats_prometheus.h"
+#include "report/stats_prometheus.h"
 
 #include <cstdio>
 

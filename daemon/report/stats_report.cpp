@@ -1,8 +1,8 @@
-#include "sched/stats_report.h"
+#include "report/stats_report.h"
 
 #include <cstdio>
 
-#include "sched/latency.h"
+#include "plan/latency.h"
 
 namespace llm::sched {
 

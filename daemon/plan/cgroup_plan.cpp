@@ -1,4 +1,4 @@
-#include "memory/cgroup_plan.h"
+#include "plan/cgroup_plan.h"
 
 #include "policy/units.h"
 

@@ -1,4 +1,4 @@
-#include "sched/latency.h"
+#include "plan/latency.h"
 
 #include <cmath>
 

@@ -1,4 +1,4 @@
-#include "memory/hugetlbfs_plan.h"
+#include "plan/hugetlbfs_plan.h"
 
 #include <cstdio>
 #include <sstream>
