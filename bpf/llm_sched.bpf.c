@@ -465,6 +465,11 @@ void BPF_STRUCT_OPS(llm_running, struct task_struct *p)
 	record_wait(stats_of(tctx->class_id), tctx, now);
 	tctx->enqueued_at = 0;
 	cs = cstate_of(tctx->class_id);
+	/* Accepted race: a compare and a store, not an atomic max. Two CPUs
+	 * starting tasks of one class at once may both store, and the smaller
+	 * vtime may land last, so the clock steps back by at most one slice
+	 * and moves on at the next start; a lock here would serialise every
+	 * start of the class. */
 	if (cs && (s64)(p->scx.dsq_vtime - cs->vtime_now) > 0)
 		cs->vtime_now = p->scx.dsq_vtime;
 	c = class_of(pol, tctx->class_id);

@@ -48,10 +48,9 @@ int run(int argc, char** argv)
 {
     using namespace llm;
     std::vector<std::string> args(argv + 1, argv + argc);
-    std::string error;
-    auto opt = service::parse_options(args, &error);
+    auto opt = service::parse_options(args);
     if (!opt) {
-        std::fprintf(stderr, "llm-schedd: %s\n%s", error.c_str(), service::kUsage);
+        std::fprintf(stderr, "llm-schedd: %s\n%s", opt.error().c_str(), service::kUsage);
         return 1;
     }
     if (opt->help) {
@@ -73,10 +72,9 @@ int run(int argc, char** argv)
     }
     service::setup_logging(opt->log_level);
     if (opt->check) {
-        std::string report;
-        auto loaded = service::load_policy_file(opt->config, service::probe_machine(), 1, &report);
+        auto loaded = service::load_policy_file(opt->config, service::probe_machine(), 1);
         if (!loaded) {
-            std::fputs(report.c_str(), stderr);
+            std::fputs(loaded.error().c_str(), stderr);
             return 1;
         }
         // The mount paths as the live system has them: refused paths fail

@@ -16,15 +16,14 @@ using namespace llm::control;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
     const std::string_view bytes(reinterpret_cast<const char*>(data), size);
-    std::string error;
-    auto req = parse_request(bytes, &error);
-    if (!req && error.empty()) {
+    auto req = parse_request(bytes);
+    if (!req && req.error().empty()) {
         fprintf(stderr, "refused without a reason\n");
         abort();
     }
     if (req) {
         auto line = request_line(*req);
-        auto back = parse_request(std::string_view(line).substr(0, line.size() - 1), &error);
+        auto back = parse_request(std::string_view(line).substr(0, line.size() - 1));
         if (!back || back->command != req->command || back->format != req->format) {
             fprintf(stderr, "request_line does not round-trip\n");
             abort();

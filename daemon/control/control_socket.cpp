@@ -42,55 +42,45 @@ int remaining_ms(std::chrono::steady_clock::time_point deadline)
 
 }  // namespace
 
-std::optional<ControlSocket> ControlSocket::open(const std::string& path, std::optional<gid_t> group,
-                                                 std::string* error)
+util::Result<ControlSocket> ControlSocket::open(const std::string& path, std::optional<gid_t> group)
 {
     sockaddr_un addr{};
     if (!fill_address(path, addr)) {
-        *error = "control socket path " + path + " is too long";
-        return std::nullopt;
+        return util::error("control socket path " + path + " is too long");
     }
     std::error_code ec;
     auto dir = std::filesystem::path(path).parent_path();
     std::filesystem::create_directories(dir, ec);
     if (ec) {
-        *error = "cannot create " + dir.string() + ": " + ec.message();
-        return std::nullopt;
+        return util::error("cannot create " + dir.string() + ": " + ec.message());
     }
     struct stat st {};
     if (lstat(path.c_str(), &st) == 0) {
         if (!S_ISSOCK(st.st_mode)) {
-            *error = path + " exists and is not a socket; move it away";
-            return std::nullopt;
+            return util::error(path + " exists and is not a socket; move it away");
         }
         if (answers(addr)) {
-            *error = "another llm-schedd answers on " + path + "; stop it first";
-            return std::nullopt;
+            return util::error("another llm-schedd answers on " + path + "; stop it first");
         }
         unlink(path.c_str());  // left by a daemon that was killed
     }
     ControlSocket s;
     s.fd_.reset(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!s.fd_) {
-        *error = "socket: " + errno_text();
-        return std::nullopt;
+        return util::error("socket: " + errno_text());
     }
     // Nobody may connect before the mode and owner are right.
     mode_t old = umask(0177);
     int rc = bind(s.fd_.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
     umask(old);
     if (rc != 0) {
-        *error = "cannot bind " + path + ": " + errno_text();
-        return std::nullopt;
+        return util::error("cannot bind " + path + ": " + errno_text());
     }
     s.path_ = path;
-    if (auto err = s.set_group(group)) {
-        *error = *err;
-        return std::nullopt;
-    }
+    if (auto set = s.set_group(group); !set)
+        return util::error(set.error());
     if (listen(s.fd_.get(), 16) != 0) {
-        *error = "listen on " + path + ": " + errno_text();
-        return std::nullopt;
+        return util::error("listen on " + path + ": " + errno_text());
     }
     return s;
 }
@@ -101,11 +91,11 @@ ControlSocket::~ControlSocket()
         unlink(path_.c_str());
 }
 
-std::optional<std::string> ControlSocket::set_group(std::optional<gid_t> group)
+util::Status ControlSocket::set_group(std::optional<gid_t> group)
 {
     if (chown(path_.c_str(), 0, group.value_or(0)) != 0 || chmod(path_.c_str(), group ? 0660 : 0600) != 0)
-        return "cannot set owner and mode of " + path_ + ": " + errno_text();
-    return std::nullopt;
+        return util::error("cannot set owner and mode of " + path_ + ": " + errno_text());
+    return {};
 }
 
 std::optional<Connection> ControlSocket::accept()

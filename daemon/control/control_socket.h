@@ -10,6 +10,7 @@
 #include <string>
 
 #include "protocol/request.h"
+#include "util/result.h"
 #include "util/unique_fd.h"
 
 namespace llm::control {
@@ -23,8 +24,7 @@ class ControlSocket {
 public:
     // Binds PATH (creating its directory). Refuses when another daemon
     // answers there; removes a stale socket file otherwise.
-    static std::optional<ControlSocket> open(const std::string& path, std::optional<gid_t> group,
-                                             std::string* error);
+    [[nodiscard]] static util::Result<ControlSocket> open(const std::string& path, std::optional<gid_t> group);
     ControlSocket(ControlSocket&&) = default;
     ControlSocket& operator=(ControlSocket&&) = default;
     ~ControlSocket();
@@ -32,7 +32,7 @@ public:
     [[nodiscard]] int fd() const { return fd_.get(); }
     [[nodiscard]] const std::string& path() const { return path_; }
     // Owner root, group `group` (mode 0660), or root only (0600).
-    std::optional<std::string> set_group(std::optional<gid_t> group);
+    [[nodiscard]] util::Status set_group(std::optional<gid_t> group);
     std::optional<Connection> accept();
 
 private:

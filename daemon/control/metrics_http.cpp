@@ -22,7 +22,7 @@ constexpr size_t kMaxWaiting = 16;
 
 }  // namespace
 
-std::optional<MetricsHttp> MetricsHttp::open(const policy::Endpoint& at, std::string* error)
+util::Result<MetricsHttp> MetricsHttp::open(const policy::Endpoint& at)
 {
     MetricsHttp m;
     m.at_ = at;
@@ -30,8 +30,7 @@ std::optional<MetricsHttp> MetricsHttp::open(const policy::Endpoint& at, std::st
     bool v6 = at.host == "::1";
     m.fd_.reset(socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!m.fd_) {
-        *error = std::string("socket: ") + std::strerror(errno);
-        return std::nullopt;
+        return util::error(std::string("socket: ") + std::strerror(errno));
     }
     int one = 1;
     setsockopt(m.fd_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -50,9 +49,8 @@ std::optional<MetricsHttp> MetricsHttp::open(const policy::Endpoint& at, std::st
         rc = bind(m.fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a));
     }
     if (rc != 0 || listen(m.fd_.get(), 16) != 0) {
-        *error = "cannot listen on " + at.host + ":" + std::to_string(at.port) + " for metrics: " +
-                 std::strerror(errno) + (errno == EADDRINUSE ? " (pick another daemon.metrics_listen port)" : "");
-        return std::nullopt;
+        return util::error("cannot listen on " + at.host + ":" + std::to_string(at.port) + " for metrics: " +
+                 std::strerror(errno) + (errno == EADDRINUSE ? " (pick another daemon.metrics_listen port)" : ""));
     }
     return m;
 }

@@ -10,13 +10,14 @@
 
 #include "control/pending_requests.h"
 #include "policy/policy.h"
+#include "util/result.h"
 #include "util/unique_fd.h"
 
 namespace llm::control {
 
 class MetricsHttp {
 public:
-    static std::optional<MetricsHttp> open(const policy::Endpoint& at, std::string* error);
+    [[nodiscard]] static util::Result<MetricsHttp> open(const policy::Endpoint& at);
     [[nodiscard]] int fd() const { return fd_.get(); }
     [[nodiscard]] const policy::Endpoint& endpoint() const { return at_; }
     // Takes new connections and answers those whose request is in (or

@@ -114,14 +114,14 @@ CgroupTree::CgroupTree(std::string state_dir, std::string mount)
 {
 }
 
-std::optional<std::string> CgroupTree::adopt(size_t* adopted, std::vector<std::string>* dropped,
+util::Status CgroupTree::adopt(size_t* adopted, std::vector<std::string>* dropped,
                                              const std::string& cgroup_root)
 {
     *adopted = 0;
     std::string error, warning;
     auto j = util::read_state_file(state_file_, "", "check the cgroups below " + mount_ + " by hand", &error, &warning);
     if (!j)
-        return error;
+        return util::error(error);
     size_t bad = 0;
     auto refuse = [&](const std::string& what) {
         ++bad;
@@ -173,11 +173,11 @@ std::optional<std::string> CgroupTree::adopt(size_t* adopted, std::vector<std::s
     }
     if (bad) {
         util::set_aside_partly_refused(state_file_, dropped);
-        if (auto err = save())
+        if (auto err = save(); !err)
             return err;
     }
     *adopted = created_.size() + origin_.size();
-    return std::nullopt;
+    return {};
 }
 
 bool CgroupTree::same_process(uint32_t tgid, const Moved& m) const
@@ -195,12 +195,12 @@ void CgroupTree::prune()
         (void)save();
 }
 
-std::optional<std::string> CgroupTree::save() const
+util::Status CgroupTree::save() const
 {
     if (created_.empty() && enabled_.empty() && origin_.empty()) {
         std::error_code ec;
         std::filesystem::remove(state_file_, ec);
-        return std::nullopt;
+        return {};
     }
     nlohmann::json j;
     j["created"] = created_;
@@ -224,7 +224,7 @@ std::optional<std::string> CgroupTree::class_path(const std::string& class_name)
 // cgroup.subtree_control. Written to cgroupfs directly: libcgroup 2.0.x
 // starts enabling one level below the root and never touches the root's
 // file (issues 351 and 405), and systemd does not enable hugetlb there.
-std::optional<std::string> CgroupTree::ensure_controllers(const std::string& parent,
+util::Status CgroupTree::ensure_controllers(const std::string& parent,
                                                           const std::set<std::string>& ctrls)
 {
     auto base = parent == "/" ? mount_ : fs(parent);
@@ -234,28 +234,30 @@ std::optional<std::string> CgroupTree::ensure_controllers(const std::string& par
         if (on.count(c))
             continue;
         if (!offered.count(c))
-            return "the kernel offers no " + c + " controller at " + base + " (cgroup.controllers: " +
-                   read_text(base + "/cgroup.controllers").value_or("?") + ")";
+            return util::error("the kernel offers no " + c + " controller at " + base + " (cgroup.controllers: " +
+                   read_text(base + "/cgroup.controllers").value_or("?") + ")");
         enabled_[parent].insert(c);
-        if (auto err = save())
+        if (auto err = save(); !err)
             return err;
-        if (auto err = util::write_kernel_file(base + "/cgroup.subtree_control", "+" + c)) {
+        if (auto err = util::write_kernel_file(base + "/cgroup.subtree_control", "+" + c); !err) {
             enabled_[parent].erase(c);
             if (enabled_[parent].empty())
                 enabled_.erase(parent);
-            save();
-            return *err + (errno == EBUSY ? "; cgroup v2 lets a cgroup with processes of its own enable "
-                                            "controllers only for itself: move them into a child cgroup"
-                                          : "");
+            int write_errno = errno;
+            (void)save();  // best effort: the failed write is the error to report
+            return util::error(err.error() + (write_errno == EBUSY ? "; cgroup v2 lets a cgroup with processes of its own "
+                                                              "enable controllers only for itself: move them into a "
+                                                              "child cgroup"
+                                                            : ""));
         }
     }
-    return std::nullopt;
+    return {};
 }
 
-std::optional<std::string> CgroupTree::create(const std::string& path, const std::set<std::string>& ctrls)
+util::Status CgroupTree::create(const std::string& path, const std::set<std::string>& ctrls)
 {
     created_.push_back(path);
-    if (auto err = save()) {
+    if (auto err = save(); !err) {
         created_.pop_back();
         return err;
     }
@@ -263,10 +265,10 @@ std::optional<std::string> CgroupTree::create(const std::string& path, const std
     int ret = cgroup_create_cgroup(h.cg, 0);
     if (ret != 0 || !is_dir(fs(path))) {
         created_.pop_back();
-        save();
-        return "cannot create " + fs(path) + " (" + lib_error(ret) + ")";
+        (void)save();  // best effort: the failed create is the error to report
+        return util::error("cannot create " + fs(path) + " (" + lib_error(ret) + ")");
     }
-    return std::nullopt;
+    return {};
 }
 
 void CgroupTree::write_files(const ClassCgroup& cg, CgroupReport& rep)
@@ -328,13 +330,13 @@ CgroupReport CgroupTree::apply(const CgroupPlan& plan)
     for (auto p = plan.root; p != "/"; p = parent_of(p))
         chain.insert(chain.begin(), p);
     for (const auto& p : chain) {
-        if (auto err = ensure_controllers(parent_of(p), plan.controllers)) {
-            rep.fatal = *err;
+        if (auto err = ensure_controllers(parent_of(p), plan.controllers); !err) {
+            rep.fatal = err.error();
             return rep;
         }
         if (!is_dir(fs(p)))
-            if (auto err = create(p, plan.controllers)) {
-                rep.fatal = *err;
+            if (auto err = create(p, plan.controllers); !err) {
+                rep.fatal = err.error();
                 return rep;
             }
     }
@@ -346,14 +348,14 @@ CgroupReport CgroupTree::apply(const CgroupPlan& plan)
     }
     for (const auto& cg : plan.classes)
         if (!is_dir(fs(cg.path)))
-            if (auto err = create(cg.path, plan.controllers)) {
-                rep.fatal = *err;
+            if (auto err = create(cg.path, plan.controllers); !err) {
+                rep.fatal = err.error();
                 return rep;
             }
     // Creating a child through libcgroup should have enabled the controllers
     // in the parent; check once, since 2.0.x skips levels (issue 351).
-    if (auto err = ensure_controllers(plan.root, plan.controllers)) {
-        rep.fatal = *err;
+    if (auto err = ensure_controllers(plan.root, plan.controllers); !err) {
+        rep.fatal = err.error();
         return rep;
     }
     for (const auto& cg : plan.classes)
@@ -363,11 +365,27 @@ CgroupReport CgroupTree::apply(const CgroupPlan& plan)
         bool kept = std::any_of(plan.classes.begin(), plan.classes.end(), [&](const ClassCgroup& c) { return c.path == old.path; });
         if (!kept) {
             bool created = std::find(created_.begin(), created_.end(), old.path) != created_.end();
-            if (auto err = move_out(old.path, created))
-                rep.notes.push_back(*err);
-            if (auto err = remove(old.path))
-                rep.notes.push_back(*err);
+            if (auto err = move_out(old.path, created); !err)
+                rep.notes.push_back(err.error());
+            if (auto err = remove(old.path); !err)
+                rep.notes.push_back(err.error());
         }
+    }
+    // Cgroups created by an apply that failed half-way are in no plan: the
+    // apply of the previous plan that rolls a refused reload back removes
+    // them here. Children before parents.
+    auto created = created_;
+    std::sort(created.begin(), created.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    for (const auto& path : created) {
+        bool named = std::find(chain.begin(), chain.end(), path) != chain.end() ||
+                     std::any_of(plan.classes.begin(), plan.classes.end(),
+                                 [&](const ClassCgroup& c) { return c.path == path; });
+        if (named)
+            continue;
+        if (auto err = move_out(path, true); !err)
+            rep.notes.push_back(err.error());
+        if (auto err = remove(path); !err)
+            rep.notes.push_back(err.error());
     }
     plan_ = plan;
     for (const auto& f : rep.files)
@@ -376,12 +394,12 @@ CgroupReport CgroupTree::apply(const CgroupPlan& plan)
     return rep;
 }
 
-std::optional<std::string> CgroupTree::place(uint32_t tgid, uint64_t start_time, const std::string& class_name,
+util::Status CgroupTree::place(uint32_t tgid, uint64_t start_time, const std::string& class_name,
                                              const std::string& from)
 {
     auto path = class_path(class_name);
     if (!path)
-        return "class " + class_name + " has no cgroup";
+        return util::error("class " + class_name + " has no cgroup");
     if (!is_dir(fs(*path)))
         repair();
     // A record under this pid for another process (the pid was reused) is stale.
@@ -389,7 +407,7 @@ std::optional<std::string> CgroupTree::place(uint32_t tgid, uint64_t start_time,
         origin_.erase(it);
     bool recorded = origin_.emplace(tgid, Moved{from, start_time}).second;
     if (recorded)
-        if (auto err = save())
+        if (auto err = save(); !err)
             return err;
     Handle h(*path, plan_.controllers);
     int ret = cgroup_attach_task_pid(h.cg, static_cast<pid_t>(tgid));
@@ -397,13 +415,13 @@ std::optional<std::string> CgroupTree::place(uint32_t tgid, uint64_t start_time,
         int err = cgroup_get_last_errno();
         if (recorded) {
             origin_.erase(tgid);
-            save();
+            (void)save();  // best effort: the failed move is the error to report
         }
         if (ret == ECGOTHER && err == ESRCH)
-            return std::nullopt;  // it exited meanwhile
-        return "cannot move process " + std::to_string(tgid) + " into " + fs(*path) + ": " + lib_error(ret);
+            return {};  // it exited meanwhile
+        return util::error("cannot move process " + std::to_string(tgid) + " into " + fs(*path) + ": " + lib_error(ret));
     }
-    return std::nullopt;
+    return {};
 }
 
 std::vector<std::string> CgroupTree::repair()
@@ -416,8 +434,8 @@ std::vector<std::string> CgroupTree::repair()
         // cgroup), so their original cgroups no longer need remembering.
         created_.erase(std::remove(created_.begin(), created_.end(), cg.path), created_.end());
         CgroupReport rep;
-        if (auto err = create(cg.path, plan_.controllers)) {
-            done.push_back(cg.path + " was removed by someone else and cannot be recreated: " + *err);
+        if (auto err = create(cg.path, plan_.controllers); !err) {
+            done.push_back(cg.path + " was removed by someone else and cannot be recreated: " + err.error());
             continue;
         }
         write_files(cg, rep);
@@ -429,11 +447,11 @@ std::vector<std::string> CgroupTree::repair()
 // Moves out of `path` what the daemon moved in, back where it came from if
 // it is still the same process. With `all` (a cgroup the daemon created and
 // is about to remove) the rest goes to the root cgroup; otherwise it stays.
-std::optional<std::string> CgroupTree::move_out(const std::string& path, bool all)
+util::Status CgroupTree::move_out(const std::string& path, bool all)
 {
     auto procs = read_text(fs(path) + "/cgroup.procs");
     if (!procs)
-        return std::nullopt;
+        return {};
     std::istringstream in(*procs);
     uint32_t tgid;
     std::string failed;
@@ -450,29 +468,29 @@ std::optional<std::string> CgroupTree::move_out(const std::string& path, bool al
         // ("Cgroup is not mounted"), though a v2 move is one cgroup.procs
         // write whatever the controllers.
         auto err = util::write_kernel_file((dest == "/" ? mount_ : fs(dest)) + "/cgroup.procs", std::to_string(tgid));
-        if (err && errno != ESRCH)
-            failed += " " + std::to_string(tgid) + " (" + *err + ")";
+        if (!err && errno != ESRCH)
+            failed += " " + std::to_string(tgid) + " (" + err.error() + ")";
         if (it != origin_.end())
             origin_.erase(it);
     }
-    (void)save();
+    if (auto st = save(); !st)
+        failed += " (and the record: " + st.error() + ")";
     if (!failed.empty())
-        return "could not move these processes out of " + fs(path) + ":" + failed;
-    return std::nullopt;
+        return util::error("could not move these processes out of " + fs(path) + ":" + failed);
+    return {};
 }
 
-std::optional<std::string> CgroupTree::remove(const std::string& path)
+util::Status CgroupTree::remove(const std::string& path)
 {
     auto it = std::find(created_.begin(), created_.end(), path);
     if (it == created_.end())
-        return std::nullopt;  // it was there before the daemon: leave it
+        return {};  // it was there before the daemon: leave it
     Handle h(path, plan_.controllers);
     int ret = cgroup_delete_cgroup(h.cg, 1);
     if (is_dir(fs(path)))
-        return "cannot remove " + fs(path) + ": " + (ret ? lib_error(ret) : std::string("it is still there"));
+        return util::error("cannot remove " + fs(path) + ": " + (ret ? lib_error(ret) : std::string("it is still there")));
     created_.erase(it);
-    save();
-    return std::nullopt;
+    return save();
 }
 
 std::vector<std::string> CgroupTree::release_all()
@@ -487,15 +505,15 @@ std::vector<std::string> CgroupTree::release_all()
     auto created = created_;
     std::sort(created.begin(), created.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
     for (const auto& path : created) {
-        if (auto err = move_out(path, true))
-            problems.push_back(*err);
-        if (auto err = remove(path))
-            problems.push_back(*err);
+        if (auto err = move_out(path, true); !err)
+            problems.push_back(err.error());
+        if (auto err = remove(path); !err)
+            problems.push_back(err.error());
     }
     // Processes moved into cgroups the daemon did not create: only those.
     for (const auto& cg : plan_.classes)
-        if (auto err = move_out(cg.path, false))
-            problems.push_back(*err);
+        if (auto err = move_out(cg.path, false); !err)
+            problems.push_back(err.error());
     // Undo controller enables, deepest first. A controller another child
     // still uses cannot be disabled (EBUSY); that is reported and left on.
     for (auto it = enabled_.rbegin(); it != enabled_.rend(); ++it) {
@@ -503,14 +521,14 @@ std::vector<std::string> CgroupTree::release_all()
         if (!is_dir(base))
             continue;
         for (const auto& c : it->second)
-            if (auto err = util::write_kernel_file(base + "/cgroup.subtree_control", "-" + c))
-                problems.push_back(*err + " (left enabled)");
+            if (auto err = util::write_kernel_file(base + "/cgroup.subtree_control", "-" + c); !err)
+                problems.push_back(err.error() + " (left enabled)");
     }
     enabled_.clear();
     origin_.clear();
     plan_ = {};
-    if (auto err = save())
-        problems.push_back(*err);
+    if (auto err = save(); !err)
+        problems.push_back(err.error());
     return problems;
 }
 

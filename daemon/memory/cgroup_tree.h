@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "plan/cgroup_plan.h"
+#include "util/result.h"
 
 namespace llm::memory {
 
@@ -49,12 +50,12 @@ public:
     // Loads the record; entries that break the rules (cgroups it may not
     // own, created cgroups outside `cgroup_root`, controllers enabled off
     // the way to it, malformed fields) are dropped and reported in *dropped.
-    std::optional<std::string> adopt(size_t* adopted, std::vector<std::string>* dropped = nullptr,
+    [[nodiscard]] util::Status adopt(size_t* adopted, std::vector<std::string>* dropped = nullptr,
                                      const std::string& cgroup_root = "/llm.slice");
     CgroupReport apply(const CgroupPlan& plan);
     // Moves a whole process into its class's cgroup; `from` is where it was,
     // `start_time` when it started (with tgid, which process it is).
-    std::optional<std::string> place(uint32_t tgid, uint64_t start_time, const std::string& class_name,
+    [[nodiscard]] util::Status place(uint32_t tgid, uint64_t start_time, const std::string& class_name,
                                      const std::string& from);
     // Forgets processes that exited (or whose pid now names another process).
     void prune();
@@ -68,12 +69,12 @@ public:
     [[nodiscard]] std::optional<std::string> class_path(const std::string& class_name) const;
 
 private:
-    std::optional<std::string> save() const;
-    std::optional<std::string> ensure_controllers(const std::string& parent, const std::set<std::string>& ctrls);
-    std::optional<std::string> create(const std::string& path, const std::set<std::string>& ctrls);
+    [[nodiscard]] util::Status save() const;
+    [[nodiscard]] util::Status ensure_controllers(const std::string& parent, const std::set<std::string>& ctrls);
+    [[nodiscard]] util::Status create(const std::string& path, const std::set<std::string>& ctrls);
     void write_files(const ClassCgroup& cg, CgroupReport& rep);
-    std::optional<std::string> move_out(const std::string& path, bool all);
-    std::optional<std::string> remove(const std::string& path);
+    [[nodiscard]] util::Status move_out(const std::string& path, bool all);
+    [[nodiscard]] util::Status remove(const std::string& path);
     [[nodiscard]] std::string fs(const std::string& path) const { return mount_ + path; }
 
     std::string state_file_;

@@ -29,13 +29,13 @@ HugetlbfsMounts::HugetlbfsMounts(std::string state_dir, std::unique_ptr<Mounter>
 {
 }
 
-std::optional<std::string> HugetlbfsMounts::adopt(size_t* adopted, std::vector<std::string>* dropped)
+util::Status HugetlbfsMounts::adopt(size_t* adopted, std::vector<std::string>* dropped)
 {
     *adopted = 0;
     std::string error, warning;
     auto mounts = util::read_state_file(state_file_, "mounts", "check the hugetlbfs mounts by hand", &error, &warning);
     if (!mounts)
-        return error;
+        return util::error(error);
     if (!warning.empty() && dropped)
         dropped->push_back(warning);
     size_t bad = 0;
@@ -55,19 +55,19 @@ std::optional<std::string> HugetlbfsMounts::adopt(size_t* adopted, std::vector<s
     }
     if (bad) {
         util::set_aside_partly_refused(state_file_, dropped);
-        if (auto err = save())
+        if (auto err = save(); !err)
             return err;
     }
     *adopted = owned_.size();
-    return std::nullopt;
+    return {};
 }
 
-std::optional<std::string> HugetlbfsMounts::save() const
+util::Status HugetlbfsMounts::save() const
 {
     if (owned_.empty()) {
         std::error_code ec;
         std::filesystem::remove(state_file_, ec);
-        return std::nullopt;
+        return {};
     }
     nlohmann::json j;
     j["mounts"] = nlohmann::json::object();
@@ -96,18 +96,18 @@ util::Status HugetlbfsMounts::check(const std::vector<policy::HugetlbfsMount>& w
     return util::Status::success();
 }
 
-std::optional<std::string> HugetlbfsMounts::release(const std::string& path, MountReport& rep)
+util::Status HugetlbfsMounts::release(const std::string& path, MountReport& rep)
 {
     auto it = owned_.find(path);
     if (it == owned_.end())
-        return std::nullopt;
+        return {};
     bool busy = false;
     if (auto s = mounter_->unmount(path, &busy); !s) {
         if (busy) {
             rep.busy.push_back(path + " is still in use (a process has a file there open or mapped); left mounted");
-            return std::nullopt;
+            return {};
         }
-        return s.error();
+        return util::error(s.error());
     }
     if (it->second.created_dir)
         if (auto s = remove_mount_dir(root_, path); !s)
@@ -134,8 +134,8 @@ MountReport HugetlbfsMounts::apply(const std::vector<policy::HugetlbfsMount>& wa
             drop.push_back(path);
     }
     for (const auto& path : drop)
-        if (auto err = release(path, rep)) {
-            rep.fatal = *err;
+        if (auto err = release(path, rep); !err) {
+            rep.fatal = err.error();
             return rep;
         }
     for (const auto& m : want) {
@@ -151,8 +151,8 @@ MountReport HugetlbfsMounts::apply(const std::vector<policy::HugetlbfsMount>& wa
             bool remount = entry && !mount_mismatch(*entry, m);
             if (entry && !remount) {
                 // Ours, but the page size changed: only a fresh mount can do that.
-                if (auto err = release(m.path, rep)) {
-                    rep.fatal = *err;
+                if (auto err = release(m.path, rep); !err) {
+                    rep.fatal = err.error();
                     return rep;
                 }
                 if (owned_.count(m.path)) {
@@ -165,8 +165,8 @@ MountReport HugetlbfsMounts::apply(const std::vector<policy::HugetlbfsMount>& wa
             bool will_create = facts && !facts->exists;
             // Record before the mount, so a crash right after leaves it known as ours.
             owned_[m.path] = {r.options, created_before || (will_create && mounter_->creates_directories())};
-            if (auto err = save()) {
-                rep.fatal = *err;
+            if (auto err = save(); !err) {
+                rep.fatal = err.error();
                 return rep;
             }
             bool created = false;
@@ -188,8 +188,8 @@ MountReport HugetlbfsMounts::apply(const std::vector<policy::HugetlbfsMount>& wa
                 return rep;
             }
             owned_[m.path].created_dir = owned_[m.path].created_dir || created;
-            if (auto err = save())
-                rep.fatal = *err;
+            if (auto err = save(); !err)
+                rep.fatal = err.error();
             r.action = remount ? "remounted" : "mounted";
         }
         // Verify what the kernel shows now.
@@ -213,8 +213,8 @@ MountReport HugetlbfsMounts::release_all()
     for (const auto& [path, _] : owned_)
         paths.push_back(path);
     for (const auto& path : paths)
-        if (auto err = release(path, rep))
-            rep.busy.push_back(*err);
+        if (auto err = release(path, rep); !err)
+            rep.busy.push_back(err.error());
     return rep;
 }
 

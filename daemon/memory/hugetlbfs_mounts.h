@@ -44,7 +44,7 @@ public:
 
     // Loads the record a daemon that did not stop cleanly left. An entry
     // that breaks the mount rules is dropped and reported (*dropped).
-    std::optional<std::string> adopt(size_t* adopted, std::vector<std::string>* dropped = nullptr);
+    [[nodiscard]] util::Status adopt(size_t* adopted, std::vector<std::string>* dropped = nullptr);
     // Every problem with the wanted paths on the live system, changing
     // nothing (also what --check reports).
     [[nodiscard]] util::Status check(const std::vector<policy::HugetlbfsMount>& want) const;
@@ -58,8 +58,8 @@ private:
         std::string options;
         bool created_dir = false;
     };
-    std::optional<std::string> save() const;
-    std::optional<std::string> release(const std::string& path, MountReport& rep);
+    [[nodiscard]] util::Status save() const;
+    [[nodiscard]] util::Status release(const std::string& path, MountReport& rep);
 
     std::string state_file_;
     std::unique_ptr<Mounter> mounter_;

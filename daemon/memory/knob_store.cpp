@@ -1,8 +1,6 @@
 #include "memory/knob_store.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -15,20 +13,23 @@
 namespace llm::memory {
 namespace {
 
-std::optional<std::string> read_file(const std::string& path, std::string* error)
+// Sysctls go back last: writing THP `enabled` makes the kernel recompute
+// vm.min_free_kbytes, which would undo a sysctl restored before it.
+std::vector<std::string> restore_order(std::vector<std::string> paths)
 {
-    int err = 0;
-    auto text = util::read_file(path, &err);
-    if (!text)
-        *error = "cannot read " + path + ": " + std::strerror(err);
-    return text;
+    std::stable_partition(paths.begin(), paths.end(),
+                          [](const std::string& p) { return p.rfind("/proc/sys/", 0) != 0; });
+    return paths;
 }
 
 }  // namespace
 
-KnobStore::KnobStore(std::string state_dir) : state_file_(std::move(state_dir) + "/originals.json") {}
+KnobStore::KnobStore(std::string state_dir, KernelFiles& files)
+    : state_file_(std::move(state_dir) + "/originals.json"), files_(files)
+{
+}
 
-std::optional<std::string> KnobStore::adopt(size_t* adopted, std::vector<std::string>* dropped)
+util::Status KnobStore::adopt(size_t* adopted, std::vector<std::string>* dropped)
 {
     *adopted = 0;
     std::string error, warning;
@@ -36,7 +37,7 @@ std::optional<std::string> KnobStore::adopt(size_t* adopted, std::vector<std::st
                                        "the values it held were not restored; check the memory knobs by hand", &error,
                                        &warning);
     if (!knobs)
-        return error;
+        return util::error(error);
     if (!warning.empty() && dropped)
         dropped->push_back(warning);
     size_t bad = 0;
@@ -58,36 +59,37 @@ std::optional<std::string> KnobStore::adopt(size_t* adopted, std::vector<std::st
     }
     if (bad) {
         util::set_aside_partly_refused(state_file_, dropped);
-        if (auto err = save())
+        if (auto err = save(); !err)
             return err;
     }
     *adopted = originals_.size();
-    return std::nullopt;
+    return {};
 }
 
-std::optional<std::string> KnobStore::save() const
+util::Status KnobStore::save() const
 {
     nlohmann::json j;
     j["knobs"] = nlohmann::json::object();
     for (const auto& [path, value] : originals_)
         j["knobs"][path] = {{"original", value}, {"format", static_cast<int>(formats_.at(path))}};
-    if (auto err = util::write_state_file(state_file_, j.dump(2) + "\n"))
-        return "cannot save the original values: " + *err;
-    return std::nullopt;
+    if (auto st = util::write_state_file(state_file_, j.dump(2) + "\n"); !st)
+        return util::error("cannot save the original values: " + st.error());
+    return {};
 }
 
-std::optional<std::string> KnobStore::restore_one(const std::string& path)
+util::Status KnobStore::restore_one(const std::string& path)
 {
     auto it = originals_.find(path);
     if (it == originals_.end())
-        return std::nullopt;
+        return {};
     // A knob that already holds its original needs no write (and one the
     // daemon never got to write may not be writable at all).
-    std::string err;
-    if (auto now = read_file(path, &err); now && normalize(formats_[path], *now) == it->second)
-        return std::nullopt;
+    if (auto now = files_.read(path); now && normalize(formats_[path], *now) == it->second)
+        return {};
     // Every knob accepts the normalized form it showed (lru_gen its hex mask).
-    return util::write_kernel_file(path, it->second);
+    if (auto st = files_.write(path, it->second); !st)
+        return util::error(st.error());
+    return {};
 }
 
 ApplyReport KnobStore::apply(const std::vector<Knob>& plan, uint64_t compact_retry_ns)
@@ -105,10 +107,9 @@ ApplyReport KnobStore::apply(const std::vector<Knob>& plan, uint64_t compact_ret
     for (const auto& k : plan) {
         if (originals_.count(k.path))
             continue;
-        std::string err;
-        auto raw = read_file(k.path, &err);
+        auto raw = files_.read(k.path);
         if (!raw) {
-            rep.fatal = k.name + ": " + err + " (does this kernel have it?)";
+            rep.fatal = k.name + ": " + raw.error() + " (does this kernel have it?)";
             return rep;
         }
         originals_[k.path] = normalize(k.format, *raw);
@@ -116,8 +117,8 @@ ApplyReport KnobStore::apply(const std::vector<Knob>& plan, uint64_t compact_ret
         recorded = true;
     }
     if (recorded) {
-        if (auto err = save()) {
-            rep.fatal = *err;
+        if (auto err = save(); !err) {
+            rep.fatal = err.error();
             return rep;
         }
     }
@@ -130,9 +131,9 @@ ApplyReport KnobStore::apply(const std::vector<Knob>& plan, uint64_t compact_ret
         if (!planned)
             dropped.push_back(path);
     }
-    for (const auto& path : dropped) {
-        if (auto err = restore_one(path)) {
-            rep.fatal = *err;
+    for (const auto& path : restore_order(dropped)) {
+        if (auto err = restore_one(path); !err) {
+            rep.fatal = err.error();
             return rep;
         }
         rep.restored.push_back(path + " = " + originals_[path]);
@@ -140,8 +141,8 @@ ApplyReport KnobStore::apply(const std::vector<Knob>& plan, uint64_t compact_ret
         formats_.erase(path);
     }
     if (!dropped.empty()) {
-        if (auto err = save()) {
-            rep.fatal = *err;
+        if (auto err = save(); !err) {
+            rep.fatal = err.error();
             return rep;
         }
     }
@@ -149,8 +150,8 @@ ApplyReport KnobStore::apply(const std::vector<Knob>& plan, uint64_t compact_ret
         KnobResult r{k.name, k.path, k.wanted.empty() ? k.value : k.wanted, "", originals_[k.path], false, ""};
         if (k.value != r.wanted)
             r.error = "capped at " + k.value + " to leave the system memory";
-        if (auto err = util::write_kernel_file(k.path, k.value))
-            r.error = *err;
+        if (auto st = files_.write(k.path, k.value); !st)
+            r.error = st.error();
         rep.knobs.push_back(std::move(r));
     }
     // Read back only after every write: one knob can move another (THP and
@@ -158,8 +159,7 @@ ApplyReport KnobStore::apply(const std::vector<Knob>& plan, uint64_t compact_ret
     for (size_t i = 0; i < plan.size(); ++i) {
         const auto& k = plan[i];
         auto& r = rep.knobs[i];
-        std::string rerr;
-        if (auto back = read_file(k.path, &rerr))
+        if (auto back = files_.read(k.path))
             r.got = normalize(k.format, *back);
         // Free memory may be there but fragmented: compaction can make
         // contiguous huge pages, so rewrite the pool after each round.
@@ -167,10 +167,10 @@ ApplyReport KnobStore::apply(const std::vector<Knob>& plan, uint64_t compact_ret
         while (k.format == Format::Pool && (r.error.empty() || r.error.rfind("capped", 0) == 0) && r.got != k.value &&
                compact_retry_ns &&
                std::chrono::steady_clock::now() < deadline) {
-            if (util::write_kernel_file("/proc/sys/vm/compact_memory", "1") || util::write_kernel_file(k.path, k.value))
+            if (!files_.write("/proc/sys/vm/compact_memory", "1") || !files_.write(k.path, k.value))
                 break;
             ++r.compactions;
-            if (auto back = read_file(k.path, &rerr))
+            if (auto back = files_.read(k.path))
                 r.got = normalize(k.format, *back);
         }
         r.ok = satisfied(k, r.got) && (r.error.empty() || r.error.rfind("capped", 0) == 0);
@@ -184,15 +184,27 @@ ApplyReport KnobStore::apply(const std::vector<Knob>& plan, uint64_t compact_ret
 
 std::vector<std::string> KnobStore::restore_all()
 {
-    std::vector<std::string> failed;
-    for (const auto& [path, value] : originals_)
-        if (auto err = restore_one(path))
-            failed.push_back(*err);
+    std::vector<std::string> failed, paths;
+    for (const auto& [path, _] : originals_)
+        paths.push_back(path);
+    paths = restore_order(paths);
+    for (const auto& path : paths)
+        if (auto err = restore_one(path); !err)
+            failed.push_back(err.error());
+    // Read back only after every write, since one knob can move another.
+    for (const auto& path : paths) {
+        auto now = files_.read(path);
+        auto got = now ? normalize(formats_[path], *now) : "(unreadable)";
+        if (got != originals_[path])
+            failed.push_back(path + " reads " + got + " after the restore, not its original " + originals_[path]);
+    }
+    // With a failure the record stays, so the operator (or the next daemon) still has the originals.
+    if (failed.empty()) {
+        std::error_code ec;
+        std::filesystem::remove(state_file_, ec);
+    }
     originals_.clear();
     formats_.clear();
-    std::error_code ec;
-    if (failed.empty())
-        std::filesystem::remove(state_file_, ec);
     return failed;
 }
 

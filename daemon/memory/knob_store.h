@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "memory/kernel_files.h"
 #include "plan/knob_plan.h"
 
 namespace llm::memory {
@@ -36,27 +37,29 @@ struct ApplyReport {
 
 class KnobStore {
 public:
-    explicit KnobStore(std::string state_dir);
+    explicit KnobStore(std::string state_dir, KernelFiles& files = host_kernel_files());
 
     // Loads originals left by a previous daemon; returns how many, or an
     // error. An entry whose path no policy can name, or whose fields have
     // the wrong type, is dropped (and *dropped says which): the file is
     // root's, but it is written back to kernel files, so it is checked.
-    std::optional<std::string> adopt(size_t* adopted, std::vector<std::string>* dropped = nullptr);
+    [[nodiscard]] util::Status adopt(size_t* adopted, std::vector<std::string>* dropped = nullptr);
     // Makes the kernel match `plan`: records, writes, reads back. Knobs set
     // by an earlier plan and absent from this one go back to their originals.
     // A pool the kernel fills only partly is retried after compacting
     // memory, until it is full or compact_retry_ns has passed.
     ApplyReport apply(const std::vector<Knob>& plan, uint64_t compact_retry_ns = 0);
-    // Writes every original back and forgets it; returns what failed.
+    // Writes every original back (sysctls last), reads them all back, and
+    // forgets them; returns what failed or reads back wrong.
     std::vector<std::string> restore_all();
     [[nodiscard]] const std::map<std::string, std::string>& originals() const { return originals_; }
 
 private:
-    std::optional<std::string> save() const;
-    std::optional<std::string> restore_one(const std::string& path);
+    [[nodiscard]] util::Status save() const;
+    [[nodiscard]] util::Status restore_one(const std::string& path);
 
     std::string state_file_;
+    KernelFiles& files_;
     std::map<std::string, std::string> originals_;  // path -> original value (normalized)
     std::map<std::string, Format> formats_;          // path -> how to write it back
 };

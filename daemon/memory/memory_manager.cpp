@@ -30,18 +30,18 @@ MemoryManager::MemoryManager(const std::string& state_dir, policy::Machine machi
 {
 }
 
-std::optional<std::string> MemoryManager::adopt(const policy::Policy& p)
+util::Status MemoryManager::adopt(const policy::Policy& p)
 {
     size_t knobs = 0, mounts = 0, cgroups = 0;
     // What a damaged or hostile record held is reported and not used; the
     // daemon goes on (a crash here would only loop under Restart=).
     std::vector<std::string> dropped;
-    if (auto e = knobs_.adopt(&knobs, &dropped))
-        return e;
-    if (auto e = mounts_.adopt(&mounts, &dropped))
-        return e;
-    if (auto e = cgroups_.adopt(&cgroups, &dropped, p.memory.cgroup_root))
-        return e;
+    if (auto st = knobs_.adopt(&knobs, &dropped); !st)
+        return st;
+    if (auto st = mounts_.adopt(&mounts, &dropped); !st)
+        return st;
+    if (auto st = cgroups_.adopt(&cgroups, &dropped, p.memory.cgroup_root); !st)
+        return st;
     for (const auto& d : dropped) {
         spdlog::error("memory: {}", d);
         adopt_notes_.push_back(d);
@@ -50,15 +50,15 @@ std::optional<std::string> MemoryManager::adopt(const policy::Policy& p)
         spdlog::warn("memory: adopted {} original values, {} mounts and {} cgroup records saved by a previous "
                      "llm-schedd (it did not stop cleanly)",
                      knobs, mounts, cgroups);
-    return std::nullopt;
+    return {};
 }
 
-std::optional<std::string> MemoryManager::apply(const policy::Policy& p, const char* when)
+util::Status MemoryManager::apply(const policy::Policy& p, const char* when)
 {
     notes_.clear();
     // A mount path the rules refuse stops the policy before any knob moves.
     if (auto s = mounts_.check(p.memory.hugetlbfs); !s)
-        return s.error() + " (nothing was changed)";
+        return util::error(s.error() + " (nothing was changed)");
     int err = 0;
     for (const auto& n : cmdline_pins(util::read_file("/proc/cmdline", &err).value_or(""), p.memory)) {
         spdlog::warn("memory ({}): {}", when, n);
@@ -83,7 +83,7 @@ std::optional<std::string> MemoryManager::apply(const policy::Policy& p, const c
     }
     knob_report_ = rep.knobs;
     if (rep.fatal)
-        return rep.fatal;
+        return util::error(*rep.fatal);
 
     auto mrep = mounts_.apply(p.memory.hugetlbfs);
     for (const auto& path : mrep.released)
@@ -96,7 +96,7 @@ std::optional<std::string> MemoryManager::apply(const policy::Policy& p, const c
         spdlog::info("memory ({}): hugetlbfs {} {} ({})", when, m.path, m.action, m.options);
     mount_report_ = mrep.mounts;
     if (mrep.fatal)
-        return mrep.fatal;
+        return util::error(*mrep.fatal);
 
     auto crep = cgroups_.apply(plan_cgroups(p, machine_.hugepage_kb));
     for (const auto& f : crep.files)
@@ -113,13 +113,13 @@ std::optional<std::string> MemoryManager::apply(const policy::Policy& p, const c
                      cgroups_.plan().root, crep.files.size());
     cgroup_report_ = crep.files;
     if (crep.fatal)
-        return crep.fatal;
+        return util::error(*crep.fatal);
     policy_ = p;
     if (!cgroups_.plan().empty()) {
         open_events();
         place_all(when);
     }
-    return std::nullopt;
+    return {};
 }
 
 void MemoryManager::open_events()
@@ -128,8 +128,8 @@ void MemoryManager::open_events()
         return;
     events_tried_ = true;
     ProcEvents ev;
-    if (auto err = ev.open()) {
-        spdlog::warn("memory: no process events ({}); new processes are found by a /proc scan every {} ms", *err,
+    if (auto err = ev.open(); !err) {
+        spdlog::warn("memory: no process events ({}); new processes are found by a /proc scan every {} ms", err.error(),
                      tick_every().count());
         return;
     }
@@ -148,8 +148,8 @@ void MemoryManager::place(const ProcessFacts& proc)
     auto path = cgroups_.class_path(name);
     if (!path || cgroup_under(proc.cgroup, *path))
         return;
-    if (auto err = cgroups_.place(proc.tgid, proc.start_time, name, proc.cgroup)) {
-        spdlog::warn("memory: {}", *err);
+    if (auto err = cgroups_.place(proc.tgid, proc.start_time, name, proc.cgroup); !err) {
+        spdlog::warn("memory: {}", err.error());
         return;
     }
     ++placed_total_;

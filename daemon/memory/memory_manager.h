@@ -30,8 +30,8 @@ public:
 
     // Loads what a daemon that did not stop cleanly left on record, each
     // entry checked against the rules and against `p` (its cgroup_root).
-    std::optional<std::string> adopt(const policy::Policy& p);
-    std::optional<std::string> apply(const policy::Policy& p, const char* when);
+    [[nodiscard]] util::Status adopt(const policy::Policy& p);
+    [[nodiscard]] util::Status apply(const policy::Policy& p, const char* when);
     // Puts back everything on record. With keep_originals (restore_on_exit
     // off) nothing changes and the records stay for the next daemon.
     void restore(bool keep_originals);

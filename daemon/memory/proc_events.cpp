@@ -12,16 +12,16 @@
 
 namespace llm::memory {
 
-std::optional<std::string> ProcEvents::open()
+util::Status ProcEvents::open()
 {
     util::UniqueFd fd(::socket(PF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_CONNECTOR));
     if (!fd)
-        return std::string("netlink connector socket: ") + std::strerror(errno);
+        return util::error(std::string("netlink connector socket: ") + std::strerror(errno));
     sockaddr_nl addr{};
     addr.nl_family = AF_NETLINK;
     addr.nl_groups = CN_IDX_PROC;
     if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-        return std::string("joining the proc connector group: ") + std::strerror(errno) + " (needs CAP_NET_ADMIN)";
+        return util::error(std::string("joining the proc connector group: ") + std::strerror(errno) + " (needs CAP_NET_ADMIN)");
     // nlmsghdr | cn_msg | the operation
     alignas(nlmsghdr) char buf[NLMSG_SPACE(sizeof(cn_msg) + sizeof(proc_cn_mcast_op))] = {};
     auto* nl = reinterpret_cast<nlmsghdr*>(buf);
@@ -35,7 +35,7 @@ std::optional<std::string> ProcEvents::open()
     auto op = PROC_CN_MCAST_LISTEN;
     std::memcpy(cn->data, &op, sizeof op);
     if (::send(fd.get(), buf, nl->nlmsg_len, 0) < 0)
-        return std::string("subscribing to process events: ") + std::strerror(errno);
+        return util::error(std::string("subscribing to process events: ") + std::strerror(errno));
     // The kernel answers the subscription with an acknowledgement event.
     pollfd p{fd.get(), POLLIN, 0};
     bool acked = false;
@@ -50,13 +50,13 @@ std::optional<std::string> ProcEvents::open()
             if (msg->id.idx != CN_IDX_PROC || ev->what != proc_event::PROC_EVENT_NONE)
                 continue;
             if (ev->event_data.ack.err)
-                return std::string("the kernel refused the process-event subscription: ") +
-                       std::strerror(static_cast<int>(ev->event_data.ack.err)) + " (needs CAP_NET_ADMIN)";
+                return util::error(std::string("the kernel refused the process-event subscription: ") +
+                       std::strerror(static_cast<int>(ev->event_data.ack.err)) + " (needs CAP_NET_ADMIN)");
             acked = true;
         }
     }
     fd_ = std::move(fd);
-    return std::nullopt;
+    return {};
 }
 
 std::vector<uint32_t> ProcEvents::drain(bool* overrun)

@@ -15,12 +15,14 @@
 
 #include "util/unique_fd.h"
 
+#include "util/result.h"
+
 namespace llm::memory {
 
 class ProcEvents {
 public:
     // nullopt on success, else why the connector is unavailable.
-    std::optional<std::string> open();
+    [[nodiscard]] util::Status open();
     [[nodiscard]] int fd() const { return fd_.get(); }
     // Processes (tgids) to look at again; sets *overrun if events were lost.
     std::vector<uint32_t> drain(bool* overrun);

@@ -22,10 +22,10 @@ std::string mount_options(const policy::HugetlbfsMount& m);
 std::optional<MountEntry> mount_at(const std::string& mountinfo, const std::string& path);
 
 // The value of one super option ("pagesize"), if present.
-std::optional<std::string> super_option(const MountEntry& e, const std::string& key);
+[[nodiscard]] std::optional<std::string> super_option(const MountEntry& e, const std::string& key);
 
 // Whether an existing mount already serves the policy entry: hugetlbfs
 // with the same page size. Otherwise returns why not.
-std::optional<std::string> mount_mismatch(const MountEntry& e, const policy::HugetlbfsMount& m);
+[[nodiscard]] std::optional<std::string> mount_mismatch(const MountEntry& e, const policy::HugetlbfsMount& m);
 
 }  // namespace llm::memory

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "llm_schedd/intf.h"
+#include "util/result.h"
 
 namespace llm::sched {
 
@@ -24,9 +25,9 @@ class PolicySlotOps {
 public:
     virtual ~PolicySlotOps() = default;
     [[nodiscard]] virtual uint32_t live_slot() const = 0;
-    [[nodiscard]] virtual std::optional<std::string> write(uint32_t slot, const llm_policy& table) = 0;
+    [[nodiscard]] virtual util::Status write(uint32_t slot, const llm_policy& table) = 0;
     virtual void set_live(uint32_t slot) = 0;
-    [[nodiscard]] virtual std::optional<std::string> grace_period() = 0;
+    [[nodiscard]] virtual util::Status grace_period() = 0;
 };
 
 class PolicySlots {
@@ -35,7 +36,7 @@ public:
     // the live slot itself. An error means the old table is still live;
     // a grace period that fails after the flip is owed, and the next push
     // waits for it before it writes.
-    [[nodiscard]] std::optional<std::string> push(PolicySlotOps& ops, const llm_policy& table);
+    [[nodiscard]] util::Status push(PolicySlotOps& ops, const llm_policy& table);
     [[nodiscard]] bool grace_owed() const { return owed_; }
     [[nodiscard]] uint64_t grace_periods() const { return grace_periods_; }
 

@@ -20,14 +20,10 @@ const char* const kUsage =
     "  --allow-unsafe-config  accept a policy file that others than root can write (tests only)\n"
     "  --version              print the version\n";
 
-std::optional<Options> parse_options(const std::vector<std::string>& args, std::string* error)
+util::Result<Options> parse_options(const std::vector<std::string>& args)
 {
     Options o;
-    auto fail = [&](const std::string& msg) -> std::optional<Options> {
-        if (error)
-            *error = msg;
-        return std::nullopt;
-    };
+    auto fail = [](const std::string& msg) -> util::Result<Options> { return util::error(msg); };
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&](const std::string& name) -> std::optional<std::string> {

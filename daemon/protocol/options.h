@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "util/result.h"
+
 namespace llm::service {
 
 struct Options {
@@ -22,7 +24,7 @@ struct Options {
 };
 
 // Returns the options, or an error message for the user.
-std::optional<Options> parse_options(const std::vector<std::string>& args, std::string* error);
+[[nodiscard]] util::Result<Options> parse_options(const std::vector<std::string>& args);
 
 extern const char* const kUsage;
 

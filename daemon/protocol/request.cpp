@@ -29,12 +29,9 @@ const char* to_string(Format f)
 
 bool is_mutating(Command c) { return c == Command::Reload; }
 
-std::optional<Request> parse_request(std::string_view line, std::string* error)
+util::Result<Request> parse_request(std::string_view line)
 {
-    auto fail = [&](std::string msg) -> std::optional<Request> {
-        *error = std::move(msg);
-        return std::nullopt;
-    };
+    auto fail = [](std::string msg) -> util::Result<Request> { return util::error(std::move(msg)); };
     if (line.size() > kMaxRequestBytes)
         return fail("request too long (over " + std::to_string(kMaxRequestBytes) + " bytes)");
     json j = json::parse(line, nullptr, /*allow_exceptions=*/false);

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "util/result.h"
+
 namespace llm::control {
 
 enum class Command { Status, Stats, Reload };
@@ -25,7 +27,7 @@ struct Request {
 // A request longer than this is refused unread: the socket is not a bulk channel.
 constexpr size_t kMaxRequestBytes = 4096;
 
-std::optional<Request> parse_request(std::string_view line, std::string* error);
+[[nodiscard]] util::Result<Request> parse_request(std::string_view line);
 std::string request_line(const Request& r);  // what the client sends, '\n' included
 
 const char* to_string(Command c);
@@ -43,6 +45,6 @@ struct Peer {
 };
 
 // nullopt when the peer may run the request; otherwise the refusal to send back.
-std::optional<std::string> authorize(const Request& r, const Peer& peer, std::optional<uint32_t> control_gid);
+[[nodiscard]] std::optional<std::string> authorize(const Request& r, const Peer& peer, std::optional<uint32_t> control_gid);
 
 }  // namespace llm::control

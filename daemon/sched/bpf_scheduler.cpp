@@ -65,17 +65,17 @@ public:
     {
         return __atomic_load_n(&skel_->bss->active_slot, __ATOMIC_ACQUIRE);
     }
-    [[nodiscard]] std::optional<std::string> write(uint32_t slot, const llm_policy& table) override
+    [[nodiscard]] util::Status write(uint32_t slot, const llm_policy& table) override
     {
         if (int err = bpf_map__update_elem(skel_->maps.policy, &slot, sizeof(slot), &table, sizeof(table), BPF_ANY))
-            return "cannot write the policy table: " + errno_text(err);
-        return std::nullopt;
+            return util::error("cannot write the policy table: " + errno_text(err));
+        return {};
     }
     void set_live(uint32_t slot) override { __atomic_store_n(&skel_->bss->active_slot, slot, __ATOMIC_RELEASE); }
-    [[nodiscard]] std::optional<std::string> grace_period() override
+    [[nodiscard]] util::Status grace_period() override
     {
         if (!grace_)
-            return std::string("no grace-period map");
+            return util::error("no grace-period map");
         return grace_->wait();
     }
 
@@ -107,49 +107,49 @@ BpfScheduler::~BpfScheduler()
         llm_sched__destroy(skel_);
 }
 
-std::optional<std::string> BpfScheduler::load(const LoadOptions& opt)
+util::Status BpfScheduler::load(const LoadOptions& opt)
 {
     skel_ = llm_sched__open();
     if (!skel_)
-        return "cannot open the BPF object: " + errno_text(errno);
+        return util::error("cannot open the BPF object: " + errno_text(errno));
     skel_->rodata->nr_cpus = opt.nr_cpus;
     skel_->rodata->fault_error_after = opt.fault_after_dispatches;
     skel_->struct_ops.llm_sched_ops->timeout_ms = opt.timeout_ms;
     if (int err = llm_sched__load(skel_))
-        return "the kernel refused the BPF program (" + errno_text(err) +
-               "); run with --log-level debug for the verifier log";
-    std::string err;
-    grace_ = GracePeriod::create(&err);
-    if (!grace_)
-        return err;
-    return std::nullopt;
+        return util::error("the kernel refused the BPF program (" + errno_text(err) +
+               "); run with --log-level debug for the verifier log");
+    auto grace = GracePeriod::create();
+    if (!grace)
+        return util::error(grace.error());
+    grace_ = std::move(*grace);
+    return {};
 }
 
-std::optional<std::string> BpfScheduler::push(const llm_policy& table)
+util::Status BpfScheduler::push(const llm_policy& table)
 {
     if (!skel_)
-        return "scheduler not loaded";
+        return util::error("scheduler not loaded");
     SkelSlots ops(skel_, grace_);
-    if (auto err = slots_.push(ops, table))
-        return err;
+    if (auto st = slots_.push(ops, table); !st)
+        return st;
     if (slots_.grace_owed())
         spdlog::warn("the grace period after a policy push failed; the next push waits for one first");
     pushed_ = true;
-    return std::nullopt;
+    return {};
 }
 
-std::optional<std::string> BpfScheduler::attach()
+util::Status BpfScheduler::attach()
 {
     if (!skel_ || !pushed_)
-        return "load and push a policy before attaching";
+        return util::error("load and push a policy before attaching");
     link_ = bpf_map__attach_struct_ops(skel_->maps.llm_sched_ops);
     if (!link_) {
         int err = errno;
         if (err == EBUSY || err == EEXIST)
-            return "another sched_ext scheduler is already running (see /sys/kernel/sched_ext/root/ops)";
-        return "cannot attach the scheduler: " + errno_text(err);
+            return util::error("another sched_ext scheduler is already running (see /sys/kernel/sched_ext/root/ops)");
+        return util::error("cannot attach the scheduler: " + errno_text(err));
     }
-    return std::nullopt;
+    return {};
 }
 
 void BpfScheduler::detach()

@@ -13,6 +13,7 @@
 #include "llm_schedd/intf.h"
 #include "sched/grace_period.h"
 #include "plan/policy_slots.h"
+#include "util/result.h"
 
 struct llm_sched;  // generated skeleton
 struct bpf_link;
@@ -49,12 +50,12 @@ public:
     BpfScheduler(const BpfScheduler&) = delete;
     BpfScheduler& operator=(const BpfScheduler&) = delete;
 
-    // Opens and loads the embedded program. Returns an error text on failure.
-    std::optional<std::string> load(const LoadOptions& opt);
+    // Opens and loads the embedded program.
+    [[nodiscard]] util::Status load(const LoadOptions& opt);
     // Writes the table into the inactive slot, makes it live, and waits
-    // until no callback can still read the old one (sched/policy_slots.h).
-    std::optional<std::string> push(const llm_policy& table);
-    std::optional<std::string> attach();
+    // until no callback can still read the old one (plan/policy_slots.h).
+    [[nodiscard]] util::Status push(const llm_policy& table);
+    [[nodiscard]] util::Status attach();
     void detach();
     [[nodiscard]] bool attached() const { return link_ != nullptr; }
 

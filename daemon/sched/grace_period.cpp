@@ -7,29 +7,27 @@
 
 namespace llm::sched {
 
-std::optional<GracePeriod> GracePeriod::create(std::string* error)
+util::Result<GracePeriod> GracePeriod::create()
 {
     util::UniqueFd inner(bpf_map_create(BPF_MAP_TYPE_ARRAY, "llm_gp_inner", 4, 4, 1, nullptr));
     if (!inner) {
-        *error = std::string("cannot create the grace-period map: ") + std::strerror(errno);
-        return std::nullopt;
+        return util::error(std::string("cannot create the grace-period map: ") + std::strerror(errno));
     }
     LIBBPF_OPTS(bpf_map_create_opts, opts, .inner_map_fd = static_cast<__u32>(inner.get()));
     util::UniqueFd outer(bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "llm_gp_outer", 4, 4, 1, &opts));
     if (!outer) {
-        *error = std::string("cannot create the grace-period map-in-map: ") + std::strerror(errno);
-        return std::nullopt;
+        return util::error(std::string("cannot create the grace-period map-in-map: ") + std::strerror(errno));
     }
     return GracePeriod(std::move(outer), std::move(inner));
 }
 
-std::optional<std::string> GracePeriod::wait() const
+util::Status GracePeriod::wait() const
 {
     uint32_t key = 0;
     int fd = inner_.get();
     if (bpf_map_update_elem(outer_.get(), &key, &fd, BPF_ANY) != 0)
-        return std::string("waiting for a grace period failed: ") + std::strerror(errno);
-    return std::nullopt;
+        return util::error(std::string("waiting for a grace period failed: ") + std::strerror(errno));
+    return {};
 }
 
 }  // namespace llm::sched

@@ -13,14 +13,16 @@
 
 #include "util/unique_fd.h"
 
+#include "util/result.h"
+
 namespace llm::sched {
 
 class GracePeriod {
 public:
     // Creates the two small maps; needs CAP_BPF.
-    static std::optional<GracePeriod> create(std::string* error);
+    [[nodiscard]] static util::Result<GracePeriod> create();
     // Blocks until a grace period has passed.
-    [[nodiscard]] std::optional<std::string> wait() const;
+    [[nodiscard]] util::Status wait() const;
 
 private:
     GracePeriod(util::UniqueFd outer, util::UniqueFd inner) : outer_(std::move(outer)), inner_(std::move(inner)) {}

@@ -21,14 +21,14 @@ struct PathFacts {
 };
 
 // Pure: the problem with one path, or nullopt. `trusted` is the daemon's euid.
-std::optional<std::string> trust_problem(const PathFacts& f, uid_t trusted);
+[[nodiscard]] std::optional<std::string> trust_problem(const PathFacts& f, uid_t trusted);
 
 // Checks the file and the directories of both the path as given and its
 // canonical form; the first problem found, with the fix.
-std::optional<std::string> check_config_trust(const std::string& path, uid_t trusted);
+[[nodiscard]] std::optional<std::string> check_config_trust(const std::string& path, uid_t trusted);
 
 // The directories alone (the daemon checks the file on the descriptor it
 // reads, see read_policy_file()).
-std::optional<std::string> check_dir_trust(const std::string& path, uid_t trusted);
+[[nodiscard]] std::optional<std::string> check_dir_trust(const std::string& path, uid_t trusted);
 
 }  // namespace llm::service

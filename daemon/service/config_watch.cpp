@@ -9,7 +9,7 @@
 
 namespace llm::service {
 
-std::optional<ConfigWatch> ConfigWatch::open(const std::string& config_path, std::string* error)
+util::Result<ConfigWatch> ConfigWatch::open(const std::string& config_path)
 {
     ConfigWatch w;
     auto abs = std::filesystem::absolute(config_path);
@@ -18,14 +18,12 @@ std::optional<ConfigWatch> ConfigWatch::open(const std::string& config_path, std
     w.follow_any_name_ = std::filesystem::is_symlink(abs, ec);
     w.fd_.reset(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
     if (!w.fd_) {
-        *error = std::string("inotify_init1: ") + std::strerror(errno);
-        return std::nullopt;
+        return util::error(std::string("inotify_init1: ") + std::strerror(errno));
     }
     // Not IN_MODIFY: a writer in the middle of a save is not a change yet.
     uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ONLYDIR;
     if (inotify_add_watch(w.fd_.get(), abs.parent_path().c_str(), mask) < 0) {
-        *error = "cannot watch " + abs.parent_path().string() + ": " + std::strerror(errno);
-        return std::nullopt;
+        return util::error("cannot watch " + abs.parent_path().string() + ": " + std::strerror(errno));
     }
     return w;
 }

@@ -7,13 +7,14 @@
 #include <optional>
 #include <string>
 
+#include "util/result.h"
 #include "util/unique_fd.h"
 
 namespace llm::service {
 
 class ConfigWatch {
 public:
-    static std::optional<ConfigWatch> open(const std::string& config_path, std::string* error);
+    [[nodiscard]] static util::Result<ConfigWatch> open(const std::string& config_path);
     [[nodiscard]] int fd() const { return fd_.get(); }
     // Reads every queued event; true when one may have changed the file.
     bool drain();

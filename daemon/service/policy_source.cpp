@@ -89,19 +89,17 @@ std::optional<size_t> policy_file_hash(const std::string& path)
     return std::hash<std::string>{}(*text);
 }
 
-std::optional<LoadedPolicy> load_policy_file(const std::string& path, const policy::Machine& machine,
-                                             uint64_t generation, std::string* report)
+util::Result<LoadedPolicy> load_policy_file(const std::string& path, const policy::Machine& machine,
+                                            uint64_t generation)
 {
     auto text = read_policy_file(path, std::nullopt);
-    if (!text) {
-        *report = text.error() + "\n";
-        return std::nullopt;
-    }
-    return load_policy_text(*text, path, machine, generation, report);
+    if (!text)
+        return util::error(text.error() + "\n");
+    return load_policy_text(*text, path, machine, generation);
 }
 
-std::optional<LoadedPolicy> load_policy_text(const std::string& text, const std::string& path,
-                                             const policy::Machine& machine, uint64_t generation, std::string* report)
+util::Result<LoadedPolicy> load_policy_text(const std::string& text, const std::string& path,
+                                            const policy::Machine& machine, uint64_t generation)
 {
     policy::Diagnostics diags;
     auto p = policy::parse_policy(text, diags);
@@ -110,12 +108,9 @@ std::optional<LoadedPolicy> load_policy_text(const std::string& text, const std:
     if (p && p->daemon.control_group && !getgrnam(p->daemon.control_group->c_str()))
         diags.error("/daemon/control_group", "group \"" + *p->daemon.control_group + "\" does not exist on this host",
                     "create it (groupadd --system " + *p->daemon.control_group + ") or leave control_group out");
-    if (!diags.ok()) {
-        *report = diags.format(path);
-        return std::nullopt;
-    }
-    LoadedPolicy out{*p, policy::compile(*p, machine, resolve_cgroup, generation), std::hash<std::string>{}(text)};
-    return out;
+    if (!diags.ok())
+        return util::error(diags.format(path));
+    return LoadedPolicy{*p, policy::compile(*p, machine, resolve_cgroup, generation), std::hash<std::string>{}(text)};
 }
 
 }  // namespace llm::service

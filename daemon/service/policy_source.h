@@ -34,14 +34,14 @@ inline constexpr size_t kMaxPolicyBytes = 1 << 20;
 // Hash of the file's bytes (as in LoadedPolicy::content_hash); nullopt if unreadable.
 std::optional<size_t> policy_file_hash(const std::string& path);
 
-// Text -> a validated, compiled policy. On failure returns nullopt;
-// *report holds one line per problem, each naming `path`.
-std::optional<LoadedPolicy> load_policy_text(const std::string& text, const std::string& path,
-                                             const policy::Machine& machine, uint64_t generation, std::string* report);
+// Text -> a validated, compiled policy, or the report: one line per
+// problem, each naming `path`.
+[[nodiscard]] util::Result<LoadedPolicy> load_policy_text(const std::string& text, const std::string& path,
+                                                          const policy::Machine& machine, uint64_t generation);
 
 // read_policy_file() (no trust check) and load_policy_text().
-std::optional<LoadedPolicy> load_policy_file(const std::string& path, const policy::Machine& machine,
-                                             uint64_t generation, std::string* report);
+[[nodiscard]] util::Result<LoadedPolicy> load_policy_file(const std::string& path, const policy::Machine& machine,
+                                                          uint64_t generation);
 
 // Resolves "/llm.slice/train" against the cgroup2 mount at /sys/fs/cgroup.
 std::optional<policy::CgroupRef> resolve_cgroup(const std::string& path);

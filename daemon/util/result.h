@@ -2,6 +2,11 @@
 // [[nodiscard]] Result<T> (a value, or an error message that says where,
 // what, and how to fix it) or a Status (nothing, or such a message).
 // C++20 has no std::expected; this is the small part of it we use.
+//
+// Not errors, and so not Results: a check whose answer is a finding (a
+// trust problem, an access denial, a mount mismatch) returns
+// std::optional<std::string> with the finding, [[nodiscard]] as well; the
+// low-level readers in util/ return an optional value and an errno.
 #pragma once
 
 #include <optional>

@@ -14,10 +14,11 @@
 #include <vector>
 
 #include "util/read_file.h"
+#include "util/result.h"
 
 namespace llm::util {
 
-inline std::optional<std::string> write_state_file(const std::string& path, const std::string& text)
+[[nodiscard]] inline Status write_state_file(const std::string& path, const std::string& text)
 {
     std::error_code ec;
     auto dir = std::filesystem::path(path).parent_path();
@@ -26,13 +27,13 @@ inline std::optional<std::string> write_state_file(const std::string& path, cons
     auto tmp = path + ".tmp";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
-        return "cannot write " + tmp + ": " + std::strerror(errno);
+        return error("cannot write " + tmp + ": " + std::strerror(errno));
     bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
     int err = errno;
     ::close(fd);
     if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
-        return "cannot save " + path + ": " + std::strerror(ok ? errno : err);
-    return std::nullopt;
+        return error("cannot save " + path + ": " + std::strerror(ok ? errno : err));
+    return {};
 }
 
 // Moves a state file the daemon will not use to <path>.bad, for the
@@ -83,7 +84,7 @@ inline std::optional<nlohmann::json> read_state_file(const std::string& path, co
 
 // One write(2), so the kernel's errno (EINVAL, EPERM, EBUSY) reaches the
 // caller, and the message names the file and the value.
-inline std::optional<std::string> write_kernel_file(const std::string& path, const std::string& value)
+[[nodiscard]] inline Status write_kernel_file(const std::string& path, const std::string& value)
 {
     int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -92,16 +93,16 @@ inline std::optional<std::string> write_kernel_file(const std::string& path, con
                                           "writable; add the path in a drop-in if the policy needs it)"
                            : err == EACCES || err == EPERM ? " (llm-schedd must run as root, with write access to it)"
                                                            : "";
-        return "cannot write \"" + value + "\" to " + path + ": " + std::strerror(err) + hint;
+        return error("cannot write \"" + value + "\" to " + path + ": " + std::strerror(err) + hint);
     }
     ssize_t n = ::write(fd, value.data(), value.size());
     int err = errno;
     ::close(fd);
     if (n < 0) {
         errno = err;  // callers tell ESRCH and EBUSY apart
-        return "writing \"" + value + "\" to " + path + " failed: " + std::strerror(err);
+        return error("writing \"" + value + "\" to " + path + " failed: " + std::strerror(err));
     }
-    return std::nullopt;
+    return {};
 }
 
 }  // namespace llm::util

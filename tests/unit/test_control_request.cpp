@@ -7,15 +7,14 @@ using namespace llm::control;
 
 TEST_CASE("control requests parse, and round-trip through request_line")
 {
-    std::string err;
-    auto r = parse_request(R"({"command": "stats", "format": "prometheus"})", &err);
+    auto r = parse_request(R"({"command": "stats", "format": "prometheus"})");
     REQUIRE(r);
     CHECK(r->command == Command::Stats);
     CHECK(r->format == Format::Prometheus);
     for (auto c : {Command::Status, Command::Stats, Command::Reload}) {
         auto line = request_line({c, Format::Table});
         CHECK(line.back() == '\n');
-        auto back = parse_request(line.substr(0, line.size() - 1), &err);
+        auto back = parse_request(line.substr(0, line.size() - 1));
         REQUIRE(back);
         CHECK(back->command == c);
         CHECK(back->format == Format::Table);
@@ -37,10 +36,10 @@ TEST_CASE("malformed control requests are refused with a reason")
              {R"({"command": "stats", "verbose": true})", "unknown request key \"verbose\""},
              {std::string(kMaxRequestBytes + 1, ' '), "too long"},
          }) {
-        std::string err;
         INFO(c.line.substr(0, 60));
-        CHECK_FALSE(parse_request(c.line, &err));
-        CHECK(err.find(c.says) != std::string::npos);
+        auto r = parse_request(c.line);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().find(c.says) != std::string::npos);
     }
 }
 

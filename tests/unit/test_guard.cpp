@@ -43,24 +43,24 @@ public:
     int torn = 0;
 
     [[nodiscard]] uint32_t live_slot() const override { return live; }
-    [[nodiscard]] std::optional<std::string> write(uint32_t slot, const llm_policy&) override
+    [[nodiscard]] llm::util::Status write(uint32_t slot, const llm_policy&) override
     {
         torn += static_cast<int>(held.count(slot));
         log.push_back("write " + std::to_string(slot));
-        return std::nullopt;
+        return {};
     }
     void set_live(uint32_t slot) override
     {
         log.push_back("live " + std::to_string(slot));
         live = slot;
     }
-    [[nodiscard]] std::optional<std::string> grace_period() override
+    [[nodiscard]] llm::util::Status grace_period() override
     {
         log.push_back("grace");
         if (fail_grace)
-            return std::string("injected");
+            return llm::util::error("injected");
         held.clear();
-        return std::nullopt;
+        return {};
     }
     void readers_take_live() { held.insert(live); }
 };
@@ -72,13 +72,13 @@ TEST_CASE("policy push: write the inactive slot, make it live, then wait; never 
     FakeSlots map;
     sched::PolicySlots slots;
     llm_policy t{};
-    REQUIRE_FALSE(slots.push(map, t));  // before attach: the live slot itself, no wait
+    REQUIRE(slots.push(map, t));  // before attach: the live slot itself, no wait
     CHECK(map.log == std::vector<std::string>{"write 0"});
     map.log.clear();
     // A reload and a hotplug push back to back, callbacks reading all along.
     for (int i = 0; i < 10; ++i) {
         map.readers_take_live();
-        REQUIRE_FALSE(slots.push(map, t));
+        REQUIRE(slots.push(map, t));
         map.readers_take_live();
     }
     CHECK(map.torn == 0);
@@ -93,19 +93,19 @@ TEST_CASE("policy push: a failed grace period is owed, and the next push waits b
     FakeSlots map;
     sched::PolicySlots slots;
     llm_policy t{};
-    REQUIRE_FALSE(slots.push(map, t));
+    REQUIRE(slots.push(map, t));
     map.readers_take_live();
     map.fail_grace = true;
-    REQUIRE_FALSE(slots.push(map, t));  // live already; the wait is owed
+    REQUIRE(slots.push(map, t));  // live already; the wait is owed
     CHECK(slots.grace_owed());
     map.readers_take_live();
     // Still failing: the next push refuses rather than write a slot in use.
     auto err = slots.push(map, t);
-    REQUIRE(err);
-    CHECK(err->find("cannot reuse") != std::string::npos);
+    REQUIRE_FALSE(err);
+    CHECK(err.error().find("cannot reuse") != std::string::npos);
     CHECK(map.torn == 0);
     map.fail_grace = false;
-    REQUIRE_FALSE(slots.push(map, t));
+    REQUIRE(slots.push(map, t));
     CHECK_FALSE(slots.grace_owed());
     CHECK(map.torn == 0);
 }

@@ -5,7 +5,7 @@
 
 mkdir -p /sys/fs/cgroup/llm.slice/train
 start_daemon data/classes.json || return
-class_of() { llm-schedctl task "$1" --json | sed -n 's/.*"class": "\([^"]*\)".*/\1/p'; }
+class_of() { llm-schedctl task "$1" --json | jq -r .class; }
 # cpus_of PID: the distinct CPUs PID was seen on over ~1 s of sampling.
 cpus_of() {
     for i in $(seq 30); do awk '{ print $39 }' "/proc/$1/stat"; sleep 0.03; done | sort -u | tr '\n' ' ' | sed 's/ $//'

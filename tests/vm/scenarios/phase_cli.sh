@@ -34,7 +34,7 @@ check "llmuser cannot mark another user's thread (pid $other)" test "$(slack "$o
 llm-schedctl phase backward --tid "$root_pid"
 check "root marks a thread by --tid" test "$(slack "$root_pid")" = 50102
 sleep 0.3
-phase=$(llm-schedctl task "$root_pid" --json | sed -n 's/.*"phase": "\([a-z]*\)".*/\1/p')
+phase=$(llm-schedctl task "$root_pid" --json | jq -r .phase)
 note "scheduler sees tid $root_pid as: $(llm-schedctl task "$root_pid")"
 check "and the scheduler sees it (phase $phase)" test "$phase" = backward
 llm-schedctl phase none --tid "$root_pid"

@@ -31,7 +31,7 @@ kill "$load" "$demo" 2>/dev/null; wait "$demo" 2>/dev/null; wait "$load" 2>/dev/
 n=$(wc -l </tmp/reloads.txt)
 check "1000 reloads answered with timestamps in $secs s (rc $rc, $n)" test "$rc" -eq 0 -a "$n" -eq 1000
 check "  all of them under load (hog and LLM threads still running at the end: $load_alive)" test "$load_alive" = yes
-gen=$(llm-schedctl status --json | sed -n 's/^  "generation": \([0-9]*\),*/\1/p')
+gen=$(llm-schedctl status --json | jq .generation)
 check "generation 1001 live ($gen)" test "$gen" = 1001
 metric reload_rss_kib_at_10 "$rss10"; metric reload_rss_kib_at_1000 "$rss1000"
 metric reload_fds_at_10 "$fds10"; metric reload_fds_at_1000 "$fds1000"

@@ -18,7 +18,7 @@ cgroup_of() { sed -n 's/^0:://p' "/proc/$1/cgroup"; }
 pre=$!
 pre_cg=$(cgroup_of $pre)
 prop() { systemctl show -p "$1" --value llm-schedd; }
-gen() { llm-schedctl status --json | sed -n 's/^  "generation": \([0-9]*\),*/\1/p'; }
+gen() { llm-schedctl status --json | jq .generation; }
 
 if ! timeout 60 systemctl start llm-schedd; then
     fail "systemctl start llm-schedd failed"
