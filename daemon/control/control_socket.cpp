@@ -118,7 +118,7 @@ std::optional<Connection> ControlSocket::accept()
     return c;
 }
 
-std::optional<std::string> read_line(int fd, size_t max, int timeout_ms, std::string* error)
+util::Result<std::string> read_line(int fd, size_t max, int timeout_ms)
 {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     std::string line;
@@ -127,8 +127,7 @@ std::optional<std::string> read_line(int fd, size_t max, int timeout_ms, std::st
         pollfd p{fd, POLLIN, 0};
         int left = remaining_ms(deadline);
         if (left == 0 || poll(&p, 1, left) <= 0) {
-            *error = "timed out waiting for a request line";
-            return std::nullopt;
+            return util::error("timed out waiting for a request line");
         }
         ssize_t n = read(fd, buf, sizeof(buf));
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -136,8 +135,7 @@ std::optional<std::string> read_line(int fd, size_t max, int timeout_ms, std::st
         if (n <= 0) {
             if (!line.empty())
                 return line;  // last line without '\n'
-            *error = n == 0 ? "connection closed" : errno_text();
-            return std::nullopt;
+            return util::error(n == 0 ? "connection closed" : errno_text());
         }
         line.append(buf, static_cast<size_t>(n));
         if (auto nl = line.find('\n'); nl != std::string::npos) {
@@ -145,8 +143,7 @@ std::optional<std::string> read_line(int fd, size_t max, int timeout_ms, std::st
             return line;
         }
         if (line.size() > max) {
-            *error = "request too long (over " + std::to_string(max) + " bytes)";
-            return std::nullopt;
+            return util::error("request too long (over " + std::to_string(max) + " bytes)");
         }
     }
 }

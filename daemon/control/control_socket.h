@@ -42,7 +42,7 @@ private:
 };
 
 // Reads one '\n'-terminated line of at most `max` bytes within timeout_ms.
-std::optional<std::string> read_line(int fd, size_t max, int timeout_ms, std::string* error);
+[[nodiscard]] util::Result<std::string> read_line(int fd, size_t max, int timeout_ms);
 bool write_all(int fd, const std::string& data, int timeout_ms);
 
 }  // namespace llm::control

@@ -48,27 +48,27 @@ std::string g_socket = control::kDefaultSocket;
 
 std::optional<sched::LoadedMaps> open_maps()
 {
-    std::string err;
-    auto maps = sched::LoadedMaps::find(&err);
-    if (!maps)
-        std::fprintf(stderr, "llm-schedctl: %s\n", err.c_str());
-    return maps;
+    auto maps = sched::LoadedMaps::find();
+    if (!maps) {
+        std::fprintf(stderr, "llm-schedctl: %s\n", maps.error().c_str());
+        return std::nullopt;
+    }
+    return std::optional<sched::LoadedMaps>(std::move(*maps));
 }
 
 // One request to the daemon; prints why on failure.
 std::optional<nlohmann::json> ask(control::Command c, control::Format f = control::Format::Json)
 {
-    std::string err;
-    auto reply = control::call_daemon(g_socket, control::Request{c, f}, 10'000, &err);
+    auto reply = control::call_daemon(g_socket, control::Request{c, f}, 10'000);
     if (!reply) {
-        std::fprintf(stderr, "llm-schedctl: %s\n", err.c_str());
+        std::fprintf(stderr, "llm-schedctl: %s\n", reply.error().c_str());
         return std::nullopt;
     }
     if (!reply->value("ok", false)) {
         std::fprintf(stderr, "llm-schedctl: %s\n", reply->value("error", std::string("the daemon refused")).c_str());
         return std::nullopt;
     }
-    return reply;
+    return std::move(reply).value();
 }
 
 int cmd_status(bool json)

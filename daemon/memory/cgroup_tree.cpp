@@ -118,10 +118,10 @@ util::Status CgroupTree::adopt(size_t* adopted, std::vector<std::string>* droppe
                                              const std::string& cgroup_root)
 {
     *adopted = 0;
-    std::string error, warning;
-    auto j = util::read_state_file(state_file_, "", "check the cgroups below " + mount_ + " by hand", &error, &warning);
+    std::string warning;
+    auto j = util::read_state_file(state_file_, "", "check the cgroups below " + mount_ + " by hand", &warning);
     if (!j)
-        return util::error(error);
+        return util::error(j.error());
     size_t bad = 0;
     auto refuse = [&](const std::string& what) {
         ++bad;

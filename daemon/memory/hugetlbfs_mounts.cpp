@@ -32,10 +32,10 @@ HugetlbfsMounts::HugetlbfsMounts(std::string state_dir, std::unique_ptr<Mounter>
 util::Status HugetlbfsMounts::adopt(size_t* adopted, std::vector<std::string>* dropped)
 {
     *adopted = 0;
-    std::string error, warning;
-    auto mounts = util::read_state_file(state_file_, "mounts", "check the hugetlbfs mounts by hand", &error, &warning);
+    std::string warning;
+    auto mounts = util::read_state_file(state_file_, "mounts", "check the hugetlbfs mounts by hand", &warning);
     if (!mounts)
-        return util::error(error);
+        return util::error(mounts.error());
     if (!warning.empty() && dropped)
         dropped->push_back(warning);
     size_t bad = 0;

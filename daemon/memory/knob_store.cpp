@@ -32,12 +32,11 @@ KnobStore::KnobStore(std::string state_dir, KernelFiles& files)
 util::Status KnobStore::adopt(size_t* adopted, std::vector<std::string>* dropped)
 {
     *adopted = 0;
-    std::string error, warning;
+    std::string warning;
     auto knobs = util::read_state_file(state_file_, "knobs",
-                                       "the values it held were not restored; check the memory knobs by hand", &error,
-                                       &warning);
+                                       "the values it held were not restored; check the memory knobs by hand", &warning);
     if (!knobs)
-        return util::error(error);
+        return util::error(knobs.error());
     if (!warning.empty() && dropped)
         dropped->push_back(warning);
     size_t bad = 0;

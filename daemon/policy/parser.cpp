@@ -235,17 +235,16 @@ public:
                      "write a string such as \"0-5,8\" or an array of CPU numbers");
             return std::nullopt;
         }
-        std::string err;
-        auto set = parse_cpu_list(text, &err);
+        auto set = parse_cpu_list(text);
         if (!set) {
-            d_.error(at(key), err, "write a CPU list such as \"0-5,8\"");
+            d_.error(at(key), set.error(), "write a CPU list such as \"0-5,8\"");
             return std::nullopt;
         }
         if (set->empty()) {
             d_.error(at(key), "the CPU list is empty", "name at least one CPU, e.g. \"0-3\"");
             return std::nullopt;
         }
-        return set;
+        return std::move(set).value();
     }
 
 private:

@@ -86,14 +86,10 @@ bool size_too_large(std::string_view text)
     return !read_size(text, &overflow) && overflow;
 }
 
-std::optional<std::set<unsigned>> parse_cpu_list(std::string_view text, std::string* error)
+util::Result<std::set<unsigned>> parse_cpu_list(std::string_view text)
 {
     std::set<unsigned> out;
-    auto fail = [&](std::string msg) -> std::optional<std::set<unsigned>> {
-        if (error)
-            *error = std::move(msg);
-        return std::nullopt;
-    };
+    auto fail = [](std::string msg) -> util::Result<std::set<unsigned>> { return util::error(std::move(msg)); };
     auto s = trim(text);
     bool more = !s.empty();
     while (more) {

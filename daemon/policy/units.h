@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/result.h"
+
 namespace llm::policy {
 
 // "16G", "512M", "2048k", "1T", "4096" (bytes). Binary units (G = 2^30).
@@ -16,7 +18,7 @@ bool size_too_large(std::string_view text);
 
 // "0-5,8,10-11" -> {0..5, 8, 10, 11}. Empty string is an empty set.
 // Sets *error to a description on failure.
-std::optional<std::set<unsigned>> parse_cpu_list(std::string_view text, std::string* error);
+[[nodiscard]] util::Result<std::set<unsigned>> parse_cpu_list(std::string_view text);
 
 // Canonical "0-5,8" form of a set.
 std::string format_cpu_list(const std::set<unsigned>& cpus);

@@ -68,7 +68,7 @@ std::vector<ClassStats> read_class_stats(int map_fd, uint32_t nr_classes)
     return out;
 }
 
-std::optional<LoadedMaps> LoadedMaps::find(std::string* error)
+util::Result<LoadedMaps> LoadedMaps::find()
 {
     LoadedMaps m;
     Wanted wanted[] = {
@@ -104,15 +104,12 @@ std::optional<LoadedMaps> LoadedMaps::find(std::string* error)
             close(fd);
     }
     for (const auto& w : wanted) {
-        if (*w.fd < 0) {
-            if (error)
-                *error = errno == EPERM || denied
-                             ? "permission denied reading BPF maps (run as root)"
-                             : "llm_sched is not loaded (no BPF map \"" + std::string(w.name) + "\")";
-            return std::nullopt;
-        }
+        if (*w.fd < 0)
+            return util::error(errno == EPERM || denied
+                                   ? "permission denied reading BPF maps (run as root)"
+                                   : "llm_sched is not loaded (no BPF map \"" + std::string(w.name) + "\")");
     }
-    return std::optional<LoadedMaps>(std::move(m));
+    return util::Result<LoadedMaps>(std::move(m));
 }
 
 LoadedMaps::LoadedMaps(LoadedMaps&& o) noexcept

@@ -10,11 +10,13 @@
 #include "llm_schedd/intf.h"
 #include "sched/bpf_scheduler.h"
 
+#include "util/result.h"
+
 namespace llm::sched {
 
 class LoadedMaps {
 public:
-    static std::optional<LoadedMaps> find(std::string* error);
+    [[nodiscard]] static util::Result<LoadedMaps> find();
     LoadedMaps(LoadedMaps&& o) noexcept;
     LoadedMaps& operator=(LoadedMaps&&) = delete;
     LoadedMaps(const LoadedMaps&) = delete;

@@ -21,7 +21,7 @@ std::set<unsigned> read_cpu_file(const char* path)
     std::string line;
     if (!std::getline(f, line))
         return {};
-    auto set = parse_cpu_list(line, nullptr);
+    auto set = parse_cpu_list(line);
     return set ? *set : std::set<unsigned>{};
 }
 

@@ -6,7 +6,9 @@
 // Not errors, and so not Results: a check whose answer is a finding (a
 // trust problem, an access denial, a mount mismatch) returns
 // std::optional<std::string> with the finding, [[nodiscard]] as well; the
-// low-level readers in util/ return an optional value and an errno.
+// low-level readers in util/ return an optional value and an errno; and a
+// step that does many things (apply a knob plan, mount a list) returns a
+// report of each, whose `fatal` says why it stopped.
 #pragma once
 
 #include <optional>

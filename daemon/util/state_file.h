@@ -56,30 +56,28 @@ inline void set_aside_partly_refused(const std::string& path, std::vector<std::s
 }
 
 // Reads a file written by write_state_file. No file: an empty object and no
-// error. Unreadable: nullopt, with *error naming the file. Not JSON, or
+// error. Unreadable: an error naming the file. Not JSON, or
 // without an object under `key`: the file is moved aside to <path>.bad,
 // *warning says so and what the operator should do (`if_damaged`), and an
 // empty object comes back, so a damaged record never stops the daemon.
-inline std::optional<nlohmann::json> read_state_file(const std::string& path, const std::string& key,
-                                                     const std::string& if_damaged, std::string* error,
-                                                     std::string* warning = nullptr)
+[[nodiscard]] inline Result<nlohmann::json> read_state_file(const std::string& path, const std::string& key,
+                                                            const std::string& if_damaged,
+                                                            std::string* warning = nullptr)
 {
     if (!std::filesystem::exists(path))
-        return nlohmann::json::object();
+        return Result<nlohmann::json>(nlohmann::json::object());
     int err = 0;
     auto text = read_file(path, &err);
-    if (!text) {
-        *error = "cannot read " + path + ": " + std::strerror(err);
-        return std::nullopt;
-    }
+    if (!text)
+        return error("cannot read " + path + ": " + std::strerror(err));
     auto j = nlohmann::json::parse(*text, nullptr, false);
     if (j.is_discarded() || !j.is_object() || (!key.empty() && !(j.contains(key) && j[key].is_object()))) {
         auto moved = move_state_file_aside(path);
         if (warning)
             *warning = path + " is damaged and was moved aside to " + moved + "; nothing in it was used: " + if_damaged;
-        return nlohmann::json::object();
+        return Result<nlohmann::json>(nlohmann::json::object());
     }
-    return key.empty() ? j : j[key];
+    return Result<nlohmann::json>(key.empty() ? j : j[key]);
 }
 
 // One write(2), so the kernel's errno (EINVAL, EPERM, EBUSY) reaches the

@@ -23,27 +23,22 @@ TEST_CASE("sizes accept binary suffixes and common spellings")
 
 TEST_CASE("CPU lists parse ranges and round-trip")
 {
-    std::string err;
-    auto s = parse_cpu_list("0-5,8, 10-11", &err);
+    auto s = parse_cpu_list("0-5,8, 10-11");
     REQUIRE(s);
     CHECK(*s == std::set<unsigned>{0, 1, 2, 3, 4, 5, 8, 10, 11});
     CHECK(format_cpu_list(*s) == "0-5,8,10-11");
-    CHECK(parse_cpu_list("", &err)->empty());
+    CHECK(parse_cpu_list("")->empty());
     CHECK(format_cpu_list({3}) == "3");
 }
 
 TEST_CASE("bad CPU lists say what is wrong")
 {
-    std::string err;
-    CHECK_FALSE(parse_cpu_list("5-2", &err));
-    CHECK(err.find("backwards") != std::string::npos);
-    CHECK_FALSE(parse_cpu_list("0,,1", &err));
-    CHECK(err.find("empty item") != std::string::npos);
-    CHECK_FALSE(parse_cpu_list("0,", &err));
-    CHECK_FALSE(parse_cpu_list("0, ", &err));
-    CHECK_FALSE(parse_cpu_list("a-b", &err));
-    CHECK(err.find("'a-b'") != std::string::npos);
-    CHECK_FALSE(parse_cpu_list("0-99999", &err));
+    CHECK(parse_cpu_list("5-2").error().find("backwards") != std::string::npos);
+    CHECK(parse_cpu_list("0,,1").error().find("empty item") != std::string::npos);
+    CHECK_FALSE(parse_cpu_list("0,").ok());
+    CHECK_FALSE(parse_cpu_list("0, ").ok());
+    CHECK(parse_cpu_list("a-b").error().find("'a-b'") != std::string::npos);
+    CHECK_FALSE(parse_cpu_list("0-99999").ok());
 }
 
 TEST_CASE("durations take units or a default unit")
