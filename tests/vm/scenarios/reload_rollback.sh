@@ -63,5 +63,41 @@ check "  with the socket for group llm ($(stat -c '%U:%G %a' $sock))" test "$(st
 check "  metrics on :9482" sh -c 'timeout 5 wget -q -O - http://127.0.0.1:9482/metrics | grep -q llm_schedd_policy_generation'
 check "  and :9481 closed" sh -c '! timeout 5 wget -q -O /dev/null http://127.0.0.1:9481/metrics'
 check "  and the watch on" test "$(jq .watching_config /tmp/st.json)" = true
+# A refusal in the memory step's last part, the class cgroups, after the
+# policy's sysctl and hugetlbfs mount were made: both go back, and so do the
+# controllers it enabled. /rb.slice holds a process of its own, which cgroup
+# v2 does not allow below a cgroup whose children have controllers.
+cg=/sys/fs/cgroup
+mkdir $cg/rb.slice
+sleep 300 &
+holder=$!
+echo $holder >$cg/rb.slice/cgroup.procs
+swap_before=$(cat /proc/sys/vm/swappiness)
+ctl_before=$(cat $cg/cgroup.subtree_control)
+jq '.memory = {cgroup_root: "/rb.slice", sysctl: {"vm.swappiness": 7},
+               hugetlbfs: [{path: "/dev/hugepages-rb", page_size: "2M"}]}
+    | .classes[0].memory = {max: "64M"}' /tmp/next.json >/tmp/rb2.json
+# Generation 3 watches the file: the save itself is the reload.
+mv /tmp/rb2.json /tmp/live.json
+for _ in $(seq 100); do
+    [ "$(llm-schedctl status --json | jq -r .last_reload.trigger)" = "file changed" ] && break
+    sleep 0.1
+done
+llm-schedctl status --json >/tmp/st2.json
+jq -r .last_reload.error /tmp/st2.json | sed 's/^/note: reload: /' | head -3
+check "the saved file's reload is refused by its class cgroups" test "$(jq .last_reload.ok /tmp/st2.json)" = false
+check "  which says why" sh -c 'jq -r .last_reload.error /tmp/st2.json | grep -q "holds processes of its own"' 
+check "  the sysctl it set is back ($(cat /proc/sys/vm/swappiness))" test "$(cat /proc/sys/vm/swappiness)" = "$swap_before"
+check "  its mount is gone" sh -c "! grep -q ' /dev/hugepages-rb ' /proc/self/mountinfo"
+check "  and the directory made for it" test ! -e /dev/hugepages-rb
+check "  the root's controllers are as before ($(cat $cg/cgroup.subtree_control))" \
+    test "$(cat $cg/cgroup.subtree_control)" = "$ctl_before"
+check "  no class cgroup was left" test ! -e $cg/rb.slice/extra
+check "  the operator's process stays where it was" grep -qx "$holder" $cg/rb.slice/cgroup.procs
+check "  generation 3 stays live" test "$(llm-schedctl status --json | jq .generation)" = 3
+check "  with no rollback error" test "$(llm-schedctl status --json | jq '.rollback_errors | length')" = 0
+kill $holder; wait $holder 2>/dev/null
+rmdir $cg/rb.slice
+
 stop_daemon
 check "stop: rc 0" test "$DAEMON_RC" = 0
