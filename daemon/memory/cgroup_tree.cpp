@@ -3,7 +3,6 @@
 #include "memory/process_scan.h"
 #include "policy/path_rules.h"
 
-#include <libcgroup.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,35 +56,6 @@ std::string parent_of(const std::string& path)
     return pos == 0 || pos == std::string::npos ? "/" : path.substr(0, pos);
 }
 
-// libcgroup names cgroups relative to the mount, without the leading '/'.
-std::string rel(const std::string& path) { return path == "/" ? "" : path.substr(1); }
-
-std::string lib_error(int ret)
-{
-    int err = errno;
-    int last = cgroup_get_last_errno();
-    if (ret == ECGOTHER)
-        return std::string("libcgroup: ") + std::strerror(last ? last : err);
-    std::string s = std::string("libcgroup: ") + cgroup_strerror(ret);
-    if (last || err)
-        s += " (" + std::string(std::strerror(last ? last : err)) + ")";
-    return s;
-}
-
-// A libcgroup handle for one cgroup, with the controllers it is reached through.
-struct Handle {
-    cgroup* cg = nullptr;
-    Handle(const std::string& path, const std::set<std::string>& ctrls)
-    {
-        cg = cgroup_new_cgroup(rel(path).c_str());
-        for (const auto& c : ctrls)
-            cgroup_add_controller(cg, c.c_str());
-    }
-    ~Handle() { cgroup_free(&cg); }
-    Handle(const Handle&) = delete;
-    Handle& operator=(const Handle&) = delete;
-};
-
 uint64_t to_u64(const std::optional<std::string>& s)
 {
     if (!s || s->empty() || s->find_first_not_of("0123456789") != std::string::npos)
@@ -109,8 +79,10 @@ uint64_t oom_kills(const std::string& events_file)
 
 }  // namespace
 
-CgroupTree::CgroupTree(std::string state_dir, std::string mount)
-    : state_file_(std::move(state_dir) + "/cgroups.json"), mount_(std::move(mount))
+CgroupTree::CgroupTree(std::string state_dir, std::string mount, std::unique_ptr<CgroupBackend> backend)
+    : state_file_(std::move(state_dir) + "/cgroups.json"),
+      backend_(backend ? std::move(backend) : libcgroup_backend(mount)),
+      mount_(std::move(mount))
 {
 }
 
@@ -221,9 +193,8 @@ std::optional<std::string> CgroupTree::class_path(const std::string& class_name)
 }
 
 // Controllers a child of `parent` needs must be on in parent's
-// cgroup.subtree_control. Written to cgroupfs directly: libcgroup 2.0.x
-// starts enabling one level below the root and never touches the root's
-// file (issues 351 and 405), and systemd does not enable hugetlb there.
+// cgroup.subtree_control. Done here, not left to the backend's create:
+// libcgroup 2.0.x skips the root and some levels (issues 351 and 405).
 util::Status CgroupTree::ensure_controllers(const std::string& parent,
                                                           const std::set<std::string>& ctrls)
 {
@@ -239,16 +210,12 @@ util::Status CgroupTree::ensure_controllers(const std::string& parent,
         enabled_[parent].insert(c);
         if (auto err = save(); !err)
             return err;
-        if (auto err = util::write_kernel_file(base + "/cgroup.subtree_control", "+" + c); !err) {
+        if (auto err = backend_->set_subtree_control(parent, c, true); !err) {
             enabled_[parent].erase(c);
             if (enabled_[parent].empty())
                 enabled_.erase(parent);
-            int write_errno = errno;
             (void)save();  // best effort: the failed write is the error to report
-            return util::error(err.error() + (write_errno == EBUSY ? "; cgroup v2 lets a cgroup with processes of its own "
-                                                              "enable controllers only for itself: move them into a "
-                                                              "child cgroup"
-                                                            : ""));
+            return err;
         }
     }
     return {};
@@ -261,12 +228,12 @@ util::Status CgroupTree::create(const std::string& path, const std::set<std::str
         created_.pop_back();
         return err;
     }
-    Handle h(path, ctrls);
-    int ret = cgroup_create_cgroup(h.cg, 0);
-    if (ret != 0 || !is_dir(fs(path))) {
+    auto made = backend_->create(path, ctrls);
+    if (!made || !is_dir(fs(path))) {
         created_.pop_back();
         (void)save();  // best effort: the failed create is the error to report
-        return util::error("cannot create " + fs(path) + " (" + lib_error(ret) + ")");
+        return util::error("cannot create " + fs(path) + " (" + (made ? "it is not there after creating it" : made.error()) +
+                           ")");
     }
     return {};
 }
@@ -278,11 +245,8 @@ void CgroupTree::write_files(const ClassCgroup& cg, CgroupReport& rep)
         auto dir = fs(cg.path);
         uint64_t usage = to_u64(read_text(dir + "/memory.current"));
         uint64_t kills = oom_kills(dir + "/memory.events");
-        Handle h(cg.path, {f.name.substr(0, f.name.find('.'))});
-        cgroup_add_value_string(cgroup_get_controller(h.cg, f.name.substr(0, f.name.find('.')).c_str()), f.name.c_str(),
-                                f.value.c_str());
-        if (int ret = cgroup_modify_cgroup(h.cg); ret != 0)
-            r.error = "writing \"" + f.value + "\" to " + dir + "/" + f.name + " failed: " + lib_error(ret);
+        if (auto st = backend_->write(cg.path, f.name, f.value); !st)
+            r.error = "writing \"" + f.value + "\" to " + dir + "/" + f.name + " failed: " + st.error();
         r.got = read_text(dir + "/" + f.name).value_or("");
         // Memory limits are kept in whole pages.
         bool numeric = f.value.find_first_not_of("0123456789") == std::string::npos;
@@ -315,12 +279,12 @@ CgroupReport CgroupTree::apply(const CgroupPlan& plan)
         rep.fatal = "no cgroup v2 file system at " + mount_ + "; mount it (mount -t cgroup2 none " + mount_ + ")";
         return rep;
     }
-    if (!lib_ready_) {
-        if (int ret = cgroup_init(); ret != 0) {
-            rep.fatal = "libcgroup cannot start: " + lib_error(ret);
+    if (!backend_started_) {
+        if (auto st = backend_->start(); !st) {
+            rep.fatal = st.error();
             return rep;
         }
-        lib_ready_ = true;
+        backend_started_ = true;
     }
     if (!plan_.empty() && plan_.root != plan.root)
         for (const auto& e : release_all())
@@ -409,17 +373,12 @@ util::Status CgroupTree::place(uint32_t tgid, uint64_t start_time, const std::st
     if (recorded)
         if (auto err = save(); !err)
             return err;
-    Handle h(*path, plan_.controllers);
-    int ret = cgroup_attach_task_pid(h.cg, static_cast<pid_t>(tgid));
-    if (ret != 0) {
-        int err = cgroup_get_last_errno();
+    if (auto st = backend_->attach(*path, plan_.controllers, tgid); !st) {
         if (recorded) {
             origin_.erase(tgid);
             (void)save();  // best effort: the failed move is the error to report
         }
-        if (ret == ECGOTHER && err == ESRCH)
-            return {};  // it exited meanwhile
-        return util::error("cannot move process " + std::to_string(tgid) + " into " + fs(*path) + ": " + lib_error(ret));
+        return util::error("cannot move process " + std::to_string(tgid) + " into " + fs(*path) + ": " + st.error());
     }
     return {};
 }
@@ -461,14 +420,7 @@ util::Status CgroupTree::move_out(const std::string& path, bool all)
         if (!ours && !all)
             continue;  // put there by someone else: not ours to move
         std::string dest = ours && is_dir(fs(it->second.from)) ? it->second.from : "/";
-        // Back to where it came from, through cgroupfs: libcgroup 2.0.2
-        // crashes attaching to the root cgroup on v2 (cgroup_attach_task_pid
-        // with NULL looks for v1 "tasks" files; SIGSEGV in the VM lane), and
-        // refuses a destination where the listed controllers are not enabled
-        // ("Cgroup is not mounted"), though a v2 move is one cgroup.procs
-        // write whatever the controllers.
-        auto err = util::write_kernel_file((dest == "/" ? mount_ : fs(dest)) + "/cgroup.procs", std::to_string(tgid));
-        if (!err && errno != ESRCH)
+        if (auto err = backend_->move_process(dest, tgid); !err)
             failed += " " + std::to_string(tgid) + " (" + err.error() + ")";
         if (it != origin_.end())
             origin_.erase(it);
@@ -485,10 +437,9 @@ util::Status CgroupTree::remove(const std::string& path)
     auto it = std::find(created_.begin(), created_.end(), path);
     if (it == created_.end())
         return {};  // it was there before the daemon: leave it
-    Handle h(path, plan_.controllers);
-    int ret = cgroup_delete_cgroup(h.cg, 1);
+    auto st = backend_->remove(path, plan_.controllers);
     if (is_dir(fs(path)))
-        return util::error("cannot remove " + fs(path) + ": " + (ret ? lib_error(ret) : std::string("it is still there")));
+        return util::error("cannot remove " + fs(path) + ": " + (st ? std::string("it is still there") : st.error()));
     created_.erase(it);
     return save();
 }
@@ -496,10 +447,10 @@ util::Status CgroupTree::remove(const std::string& path)
 std::vector<std::string> CgroupTree::release_all()
 {
     std::vector<std::string> problems;
-    if (!lib_ready_ && (!created_.empty() || !origin_.empty())) {
-        if (int ret = cgroup_init(); ret != 0)
-            return {"libcgroup cannot start: " + lib_error(ret)};
-        lib_ready_ = true;
+    if (!backend_started_ && (!created_.empty() || !origin_.empty())) {
+        if (auto st = backend_->start(); !st)
+            return {st.error()};
+        backend_started_ = true;
     }
     // Children before parents.
     auto created = created_;
@@ -521,7 +472,7 @@ std::vector<std::string> CgroupTree::release_all()
         if (!is_dir(base))
             continue;
         for (const auto& c : it->second)
-            if (auto err = util::write_kernel_file(base + "/cgroup.subtree_control", "-" + c); !err)
+            if (auto err = backend_->set_subtree_control(it->first, c, false); !err)
                 problems.push_back(err.error() + " (left enabled)");
     }
     enabled_.clear();

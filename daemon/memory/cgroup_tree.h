@@ -1,10 +1,9 @@
 // Makes the class cgroups of a CgroupPlan exist with their limits, moves
 // processes into them, and takes it all away on stop.
 //
-// libcgroup (the project's chosen library) creates the cgroups, writes the
-// limits and attaches processes. libcgroup 2.0.x has cgroup v2 defects
-// (upstream issues 272, 351, 405); the few operations they break go to
-// cgroupfs directly, each with a comment that says which defect.
+// It reads cgroupfs itself and changes it only through a CgroupBackend
+// (memory/cgroup_backend.h): libcgroup on the host, plain directories with
+// cgroupfs's rules in the fixture-root tests.
 //
 // What the daemon changes is recorded in <state dir>/cgroups.json before the
 // change: the cgroups it created, the controllers it enabled in parents'
@@ -18,11 +17,13 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "memory/cgroup_backend.h"
 #include "plan/cgroup_plan.h"
 #include "util/result.h"
 
@@ -45,7 +46,10 @@ struct CgroupReport {
 
 class CgroupTree {
 public:
-    explicit CgroupTree(std::string state_dir, std::string mount = "/sys/fs/cgroup");
+    // `mount`: where cgroupfs is ("/sys/fs/cgroup", or a test's fixture tree
+    // with a backend that works there); no backend: libcgroup's.
+    explicit CgroupTree(std::string state_dir, std::string mount = "/sys/fs/cgroup",
+                        std::unique_ptr<CgroupBackend> backend = nullptr);
 
     // Loads the record; entries that break the rules (cgroups it may not
     // own, created cgroups outside `cgroup_root`, controllers enabled off
@@ -78,8 +82,9 @@ private:
     [[nodiscard]] std::string fs(const std::string& path) const { return mount_ + path; }
 
     std::string state_file_;
+    std::unique_ptr<CgroupBackend> backend_;
     std::string mount_;
-    bool lib_ready_ = false;
+    bool backend_started_ = false;
     CgroupPlan plan_;
     std::vector<std::string> created_;                    // parents first
     std::map<std::string, std::set<std::string>> enabled_;  // cgroup -> controllers it enabled in subtree_control

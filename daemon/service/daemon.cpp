@@ -44,16 +44,6 @@ private:
     memory::MemoryManager& m_;
 };
 
-// The refusal as the operator reads it: which part of the host said no.
-std::string refusal_text(const ReloadOutcome& out)
-{
-    if (out.failed_step == "push tables")
-        return "cannot push the new tables: " + out.error;
-    if (out.failed_step == "apply memory" || out.failed_step == "stage memory")
-        return "memory: " + out.error;
-    return out.error;
-}
-
 }  // namespace
 
 Daemon::Daemon(Options opt)
@@ -100,7 +90,7 @@ ReloadResult Daemon::reload(const std::string& why, uint64_t received_ns)
         {live_->policy(), *live_->compiled().table, next->policy, *next->compiled.table},
         {supervisor_, memory, endpoints_});
     if (!out.ok) {
-        if (out.failed_step.rfind("stage", 0) != 0)
+        if (out.tables_pushed)
             live_->last_issued = next->compiled.table->generation;  // the tables carried it
         res.rollback_errors = out.rollback_errors;
         if (!out.rollback_errors.empty()) {
@@ -109,7 +99,7 @@ ReloadResult Daemon::reload(const std::string& why, uint64_t received_ns)
             for (const auto& e : out.rollback_errors)
                 spdlog::error("reload ({}): ROLLBACK FAILED, the host matches neither generation: {}", why, e);
         }
-        return refuse(refusal_text(out));
+        return refuse(out.reason);
     }
     res.applied_ns = mono_ns();
     const auto& old_s = live_->policy().scheduler;

@@ -35,6 +35,7 @@ namespace {
 
 struct Step {
     const char* name;
+    const char* concerns;  // the start of the refusal a client reads
     std::function<util::Status()> commit;
     std::function<util::Status()> undo;
 };
@@ -44,35 +45,38 @@ struct Step {
 ReloadOutcome run_reload_transaction(const ReloadSides& sides, const ReloadPorts& ports)
 {
     ReloadOutcome out;
-    auto refuse = [&](const char* step, const util::Status& st) {
+    auto refuse = [&](const char* step, const char* concerns, const util::Status& st) {
         out.ok = false;
         out.failed_step = step;
         out.error = st.error();
+        out.reason = concerns + st.error();
     };
 
     if (auto st = ports.memory.check(sides.next_policy); !st) {
-        refuse("stage memory", st);
+        refuse("stage memory", "memory: ", st);
         return out;
     }
     if (auto st = ports.endpoints.stage(sides.next_policy.daemon); !st) {
-        refuse("stage endpoints", st);
+        refuse("stage endpoints", "", st);
         ports.endpoints.finish();
         return out;
     }
 
     const Step steps[] = {
-        {"push tables", [&] { return ports.tables.push(sides.next_table); },
+        {"push tables", "cannot push the new tables: ", [&] { return ports.tables.push(sides.next_table); },
          [&] { return ports.tables.restore(sides.live_table); }},
-        {"apply memory", [&] { return ports.memory.apply(sides.next_policy, "reload"); },
+        {"apply memory", "memory: ", [&] { return ports.memory.apply(sides.next_policy, "reload"); },
          [&] { return ports.memory.apply(sides.live_policy, "rollback"); }},
-        {"commit endpoints", [&] { return ports.endpoints.commit(); }, [&] { return ports.endpoints.undo(); }},
+        {"commit endpoints", "", [&] { return ports.endpoints.commit(); }, [&] { return ports.endpoints.undo(); }},
     };
     constexpr size_t kSteps = sizeof(steps) / sizeof(steps[0]);
+    // A push that fails may have reached one slot, so its number counts as issued.
+    out.tables_pushed = true;
     for (size_t i = 0; i < kSteps; ++i) {
         auto st = steps[i].commit();
         if (st)
             continue;
-        refuse(steps[i].name, st);
+        refuse(steps[i].name, steps[i].concerns, st);
         for (size_t j = i + 1; j-- > 0;)
             if (auto u = steps[j].undo(); !u)
                 out.rollback_errors.push_back(std::string("undo ") + steps[j].name + ": " + u.error());

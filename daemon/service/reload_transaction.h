@@ -67,7 +67,9 @@ struct ReloadSides {
 struct ReloadOutcome {
     bool ok = false;
     std::string failed_step;                   // "stage memory", "push tables", ...
-    std::string error;                         // why the reload was refused
+    std::string error;                         // why the reload was refused, as the port said it
+    std::string reason;                        // the same, with what it concerns: "memory: ..."
+    bool tables_pushed = false;                // the next generation's number reached the kernel
     std::vector<std::string> rollback_errors;  // undo steps that failed: the host is not back
 };
 

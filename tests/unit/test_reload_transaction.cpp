@@ -155,6 +155,7 @@ TEST_CASE("reload transaction: a failure while staging changes nothing")
         INFO(step);
         REQUIRE_FALSE(out.ok);
         CHECK(out.error == std::string(step) + " failed (as told)");
+        CHECK_FALSE(out.tables_pushed);  // the next generation's number was never used
         CHECK(out.rollback_errors.empty());
         CHECK(w.all_live());
         for (const auto& call : w.script.journal)
@@ -167,15 +168,21 @@ TEST_CASE("reload transaction: a failed commit step is undone with every step be
     struct Case {
         const char* fail;
         const char* step;
+        const char* reason;              // what the client reads
         std::vector<std::string> after;  // the journal from the failing call on
     };
     const Case cases[] = {
-        {"tables.push 2", "push tables", {"tables.push 2", "tables.restore 1", "endpoints.finish"}},
+        {"tables.push 2",
+         "push tables",
+         "cannot push the new tables: tables.push 2 failed (as told)",
+         {"tables.push 2", "tables.restore 1", "endpoints.finish"}},
         {"memory.apply next",
          "apply memory",
+         "memory: memory.apply next failed (as told)",
          {"memory.apply next", "memory.apply live", "tables.restore 1", "endpoints.finish"}},
         {"endpoints.commit",
          "commit endpoints",
+         "endpoints.commit failed (as told)",
          {"endpoints.commit", "endpoints.undo", "memory.apply live", "tables.restore 1", "endpoints.finish"}},
     };
     for (const auto& c : cases) {
@@ -185,6 +192,8 @@ TEST_CASE("reload transaction: a failed commit step is undone with every step be
         INFO(c.fail);
         REQUIRE_FALSE(out.ok);
         CHECK(out.failed_step == c.step);
+        CHECK(out.reason == c.reason);
+        CHECK(out.tables_pushed);
         CHECK(out.rollback_errors.empty());
         CHECK(w.all_live());
         auto& j = w.script.journal;
