@@ -23,17 +23,6 @@
 
 #include "state.bpf.h"
 
-static __always_inline bool prefix_match(const char *s, const char *prefix, u32 len)
-{
-	for (u32 i = 0; i < LLM_COMM_LEN; i++) {
-		if (i >= len)
-			return true;
-		if (s[i] != prefix[i])
-			return false;
-	}
-	return true;
-}
-
 static bool in_cgroup(struct task_struct *p, const struct llm_rule *r)
 {
 	struct cgroup *cg = BPF_CORE_READ(p, cgroups, dfl_cgrp);

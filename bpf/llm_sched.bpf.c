@@ -42,11 +42,14 @@
  * runtime are counted in sched_stats.
  *
  * Phases come from the thread itself: prctl(PR_SET_TIMERSLACK) with one of
- * two reserved values (LLM_PHASE_SLACK_*). The kernel only lets a thread
- * change its own slack (others need CAP_SYS_NICE and ptrace rights), it
- * costs one syscall, and the value is read at every decision, so a switch
- * applies at the next decision; ops.tick moves a running thread that sits
- * on a wrong-phase CPU within one tick.
+ * the reserved values (LLM_PHASE_SLACK_*), for the thread or for its whole
+ * process. The kernel only lets a thread change its own slack (others need
+ * CAP_SYS_NICE and ptrace rights), it costs one syscall, and the value is
+ * read at every decision, so a switch applies at the next decision;
+ * ops.tick moves a running thread that sits on a wrong-phase CPU within
+ * one tick. A class's role rules and marks the daemon sets on an owner's
+ * request (phase_marks) come next; placement.bpf.h gives the order, and
+ * why a mark is not inherited at clone.
  *
  * Slices: in history mode a task's slice is clamp(scale * ewma, min, max)
  * where ewma averages its recent running->stopping bursts (guard runs
@@ -165,7 +168,7 @@ s32 BPF_STRUCT_OPS(llm_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake
 	tctx = task_ctx(p, pol);
 	if (!tctx || !(c = class_of(pol, tctx->class_id)))
 		return prev_cpu;
-	q = queue_for(p, c, &phase);
+	q = queue_for(p, tctx, c, &phase);
 
 	if (cpu_allowed_for(p, c, q, prev_cpu) && !blocked_by_owner(pol, tctx->class_id, prev_cpu) &&
 	    scx_bpf_test_and_clear_cpu_idle(prev_cpu))
@@ -227,7 +230,7 @@ void BPF_STRUCT_OPS(llm_enqueue, struct task_struct *p, u64 enq_flags)
 		return;
 	}
 	cls = tctx->class_id;
-	q = queue_for(p, c, &phase);
+	q = queue_for(p, tctx, c, &phase);
 	note_phase(p, tctx, c, q, phase);
 	tctx->rescued = LLM_RESCUE_NONE;
 	tctx->enqueued_at = now;
@@ -342,7 +345,7 @@ void BPF_STRUCT_OPS(llm_dispatch, s32 cpu, struct task_struct *prev)
 
 	if (prev && (prev->scx.flags & SCX_TASK_QUEUED) && !is_kthread(prev) &&
 	    (ptctx = task_ctx(prev, pol)) && (pc = class_of(pol, ptctx->class_id))) {
-		u32 phase, q = queue_for(prev, pc, &phase);
+		u32 phase, q = queue_for(prev, ptctx, pc, &phase);
 
 		pcls = ptctx->class_id;
 		keep_prev = cpu_in_queue(pc, q, cpu) && !blocked_by_owner(pol, pcls, cpu);
@@ -392,7 +395,7 @@ void BPF_STRUCT_OPS(llm_tick, struct task_struct *p)
 		return;
 
 	/* A phase switch, or a reload, left the task on a CPU it may not use. */
-	q = queue_for(p, c, &phase);
+	q = queue_for(p, tctx, c, &phase);
 	if (!cpu_in_queue(c, q, cpu) || blocked_by_owner(pol, tctx->class_id, cpu)) {
 		note_phase(p, tctx, c, q, phase);
 		p->scx.slice = 0;
@@ -580,7 +583,35 @@ s32 BPF_STRUCT_OPS(llm_init_task, struct task_struct *p, struct scx_init_task_ar
 		return -12; /* -ENOMEM */
 	tctx->generation = (u64)-1; /* classify at the first decision */
 	tctx->runnable_class = CLASS_NONE;
+	/*
+	 * A new thread's slack is its parent's: seen already, so not its mark.
+	 * For one that was there before the attach, a slack equal to the one it
+	 * was born with (default_timer_slack_ns, copied at clone) is inherited
+	 * too; any other is looked at afresh, so marks made before an attach or
+	 * an ejection count again.
+	 */
+	if (args->fork || p->timer_slack_ns == p->default_timer_slack_ns)
+		tctx->seen_slack = p->timer_slack_ns;
+	else
+		tctx->seen_slack = 0;
+	tctx->own_phase = LLM_PHASE_NONE;
 	return 0;
+}
+
+/*
+ * Forgets the marks of a thread that exits, and of its process when the
+ * group leader goes (its task is freed only after every thread has gone).
+ * Accepted race: the leader's pid can be handed to a new process before
+ * this runs (it is freed at release, the task a little later); a mark that
+ * process made in that window is dropped with the old one.
+ */
+void BPF_STRUCT_OPS(llm_exit_task, struct task_struct *p, struct scx_exit_task_args *args)
+{
+	if (args->cancelled)
+		return; /* the scheduler is going, not the task */
+	set_mark(LLM_MARK_THREAD, (u32)p->pid, LLM_PHASE_NONE);
+	if (p->pid == p->tgid)
+		set_mark(LLM_MARK_PROCESS, (u32)p->tgid, LLM_PHASE_NONE);
 }
 
 s32 BPF_STRUCT_OPS_SLEEPABLE(llm_init)
@@ -659,6 +690,7 @@ struct sched_ext_ops llm_sched_ops = {
 	.cpu_acquire = (void *)llm_cpu_acquire,
 	.cpu_release = (void *)llm_cpu_release,
 	.init_task = (void *)llm_init_task,
+	.exit_task = (void *)llm_exit_task,
 	.cpu_online = (void *)llm_cpu_online,
 	.cpu_offline = (void *)llm_cpu_offline,
 	.init = (void *)llm_init,

@@ -5,8 +5,26 @@
  *
  * Queues. Each class has four DSQs: its default CPU set, the forward set,
  * the backward set, and "any" for a task whose own affinity misses its
- * phase set (affinity always wins). The phase comes from the thread's
- * timer slack (LLM_PHASE_SLACK_*), read at every decision.
+ * phase set (affinity always wins).
+ *
+ * Phases. A thread's phase is, most specific first:
+ *   1. its own mark: the phase it last set for itself in its timer slack;
+ *   2. a mark the daemon set for it on its owner's request (phase_marks);
+ *   3. its class's role for its name ("pt_autograd_" -> backward);
+ *   4. its process's mark (phase_marks), set by any of its threads with a
+ *      process-scope slack value, or by the daemon;
+ *   5. none.
+ * The slack is looked at on every decision, and only a change counts: a
+ * thread created by clone or fork starts with its parent's slack recorded
+ * as seen (ops.init_task), so it inherits no mark, its own or a process
+ * one. exec keeps the thread and so its own mark and its process's mark.
+ * A task that existed when the scheduler attached is looked at afresh
+ * unless its slack is the one it was born with, so marks made before an
+ * attach (or a re-attach after an ejection) count and inherited ones do not.
+ * Known limit: a thread whose marks happen to come back to the exact value
+ * it was born with (one phase in four, both toggles) loses its mark at a
+ * re-attach until it marks again.
+ * The map's entries go when their thread or process exits (ops.exit_task).
  *
  * CPUs. A waking task takes an idle CPU of its set. With none, it goes to a
  * CPU of its set that is between tasks (see pick_victim), or to the head of
@@ -27,9 +45,70 @@
 
 #include "state.bpf.h"
 
-static __always_inline u32 phase_of(struct task_struct *p)
+static __always_inline void set_mark(u32 kind, u32 id, u32 phase)
 {
-	return llm_phase_from_slack(p->timer_slack_ns);
+	u64 key = LLM_MARK_KEY(kind, id);
+
+	if (phase == LLM_PHASE_NONE)
+		bpf_map_delete_elem(&phase_marks, &key);
+	else if (bpf_map_update_elem(&phase_marks, &key, &phase, BPF_ANY))
+		sched_stat_inc(marks_dropped);
+}
+
+static __always_inline u32 mark_of(u32 kind, u32 id)
+{
+	u64 key = LLM_MARK_KEY(kind, id);
+	u32 *m = bpf_map_lookup_elem(&phase_marks, &key);
+
+	return m && *m < LLM_NR_PHASES ? *m : LLM_PHASE_NONE;
+}
+
+/* Acts on a change of the thread's timer slack since the last look. */
+static __always_inline void observe_slack(struct task_struct *p, struct llm_task_ctx *tctx)
+{
+	u64 slack = p->timer_slack_ns;
+	u32 phase;
+
+	if (slack == tctx->seen_slack)
+		return;
+	tctx->seen_slack = slack;
+	phase = llm_phase_from_slack(slack);
+	if (llm_slack_is_process(slack)) {
+		/* The thread hands its mark to the process and follows it. */
+		tctx->own_phase = LLM_PHASE_NONE;
+		set_mark(LLM_MARK_PROCESS, (u32)p->tgid, phase);
+	} else {
+		tctx->own_phase = phase; /* none for a slack that is not a mark */
+	}
+}
+
+static u32 role_of(struct llm_class *c, struct llm_task_ctx *tctx)
+{
+	u32 n = c->nr_roles;
+
+	s32 i;
+	bpf_for(i, 0, n) {
+		if (i >= LLM_MAX_PHASE_ROLES)
+			break;
+		struct llm_phase_role *r = &c->roles[LLM_IDX(i, LLM_MAX_PHASE_ROLES)];
+
+		if (prefix_match((const char *)tctx->sig.comm, r->comm, r->comm_len))
+			return r->phase < LLM_NR_PHASES ? r->phase : LLM_PHASE_NONE;
+	}
+	return LLM_PHASE_NONE;
+}
+
+static __always_inline u32 phase_of(struct task_struct *p, struct llm_task_ctx *tctx, struct llm_class *c)
+{
+	u32 ph;
+
+	if (tctx->own_phase != LLM_PHASE_NONE && tctx->own_phase < LLM_NR_PHASES)
+		return tctx->own_phase;
+	if ((ph = mark_of(LLM_MARK_THREAD, (u32)p->pid)))
+		return ph;
+	if ((ph = role_of(c, tctx)))
+		return ph;
+	return mark_of(LLM_MARK_PROCESS, (u32)p->tgid);
 }
 
 static bool mask_meets_affinity(struct task_struct *p, const struct llm_cpumask *m)
@@ -45,12 +124,14 @@ static bool mask_meets_affinity(struct task_struct *p, const struct llm_cpumask 
 }
 
 /* Which of the class's queues the task goes to. */
-static u32 queue_for(struct task_struct *p, struct llm_class *c, u32 *phase_out)
+static u32 queue_for(struct task_struct *p, struct llm_task_ctx *tctx, struct llm_class *c, u32 *phase_out)
 {
 	u32 q = LLM_PHASE_NONE;
 
+	/* Whatever the class: a process mark made from it counts for its siblings. */
+	observe_slack(p, tctx);
 	if (c->flags & LLM_CLASS_HAS_PHASES)
-		q = phase_of(p);
+		q = phase_of(p, tctx, c);
 	*phase_out = q;
 	if (q >= LLM_NR_QUEUES)
 		q = LLM_PHASE_NONE;

@@ -52,6 +52,15 @@ struct {
 	__type(value, struct llm_task_ctx);
 } task_ctxs SEC(".maps");
 
+/* Process marks and marks set for threads from outside (see placement.bpf.h).
+ * Written here and by the daemon; value: enum llm_phase. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LLM_MAX_MARKS);
+	__type(key, u64);
+	__type(value, u32);
+} phase_marks SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, LLM_MAX_CLASSES);
@@ -279,6 +288,18 @@ static __always_inline u64 give_slice(struct llm_class *c, struct llm_task_ctx *
 
 	tctx->slice_ns = s ? s : SCX_SLICE_DFL;
 	return tctx->slice_ns;
+}
+
+/* Whether a 16-byte comm starts with the first `len` bytes of `prefix`. */
+static __always_inline bool prefix_match(const char *s, const char *prefix, u32 len)
+{
+	for (u32 i = 0; i < LLM_COMM_LEN; i++) {
+		if (i >= len)
+			return true;
+		if (s[i] != prefix[i])
+			return false;
+	}
+	return true;
 }
 
 static __always_inline void record_wait(struct llm_class_stats *st, struct llm_task_ctx *tctx, u64 now)

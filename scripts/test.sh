@@ -21,8 +21,8 @@ step "build (RelWithDebInfo, warnings are errors)"
 cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS=-Werror -DCMAKE_C_FLAGS=-Werror >/dev/null
 cmake --build "$root/build" -j"$jobs"
 
-step "unit and CLI tests"
-(cd "$root/build" && ctest -L 'unit|cli' -j"$jobs" --output-on-failure)
+step "unit, CLI and Python tests"
+(cd "$root/build" && ctest -L 'unit|cli|python' -j"$jobs" --output-on-failure)
 
 step "ASan+UBSan build"
 cmake -S "$root" -B "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DLLM_SANITIZE=ON -DLLM_VM_TESTS=OFF >/dev/null

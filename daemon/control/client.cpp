@@ -11,7 +11,10 @@
 
 namespace llm::control {
 
-util::Result<nlohmann::json> call_daemon(const std::string& socket_path, const Request& r, int timeout_ms)
+namespace {
+
+util::Result<nlohmann::json> call(const std::string& socket_path, const std::string& line, int timeout_ms,
+                                  const char* who_may)
 {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
@@ -26,10 +29,10 @@ util::Result<nlohmann::json> call_daemon(const std::string& socket_path, const R
         if (err == ENOENT || err == ECONNREFUSED)
             why += " (is llm-schedd running? `systemctl status llm-schedd`)";
         else if (err == EACCES)
-            why += " (only root and members of the policy's daemon.control_group may connect)";
+            why += std::string(" (") + who_may + ")";
         return util::error(why);
     }
-    if (!write_all(fd.get(), request_line(r), timeout_ms)) {
+    if (!write_all(fd.get(), line, timeout_ms)) {
         return util::error(std::string("cannot send the request: ") + std::strerror(errno));
     }
     shutdown(fd.get(), SHUT_WR);
@@ -42,6 +45,19 @@ util::Result<nlohmann::json> call_daemon(const std::string& socket_path, const R
         return util::error("llm-schedd sent a reply that is not JSON");
     }
     return j;
+}
+
+}  // namespace
+
+util::Result<nlohmann::json> call_daemon(const std::string& socket_path, const Request& r, int timeout_ms)
+{
+    return call(socket_path, request_line(r), timeout_ms,
+                "only root and members of the policy's daemon.control_group may connect");
+}
+
+util::Result<nlohmann::json> call_phase_socket(const std::string& socket_path, const MarkRequest& r, int timeout_ms)
+{
+    return call(socket_path, mark_request_line(r), timeout_ms, "the phase socket should be open to every user");
 }
 
 }  // namespace llm::control

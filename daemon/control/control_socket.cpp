@@ -98,6 +98,13 @@ util::Status ControlSocket::set_group(std::optional<gid_t> group)
     return {};
 }
 
+util::Status ControlSocket::make_public()
+{
+    if (chown(path_.c_str(), 0, 0) != 0 || chmod(path_.c_str(), 0666) != 0)
+        return util::error("cannot set owner and mode of " + path_ + ": " + errno_text());
+    return {};
+}
+
 std::optional<Connection> ControlSocket::accept()
 {
     int cfd = accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);

@@ -33,6 +33,9 @@ public:
     [[nodiscard]] const std::string& path() const { return path_; }
     // Owner root, group `group` (mode 0660), or root only (0600).
     [[nodiscard]] util::Status set_group(std::optional<gid_t> group);
+    // Owner root, open to every local user (0666): for a socket whose
+    // requests are each checked against the peer's credentials.
+    [[nodiscard]] util::Status make_public();
     std::optional<Connection> accept();
 
 private:

@@ -4,13 +4,14 @@
 //   llm-schedctl [--socket PATH] stats [--json | --prometheus] [--watch [SEC]]
 //   llm-schedctl [--socket PATH] reload [--json]
 //   llm-schedctl task TID... [--json]
-//   llm-schedctl phase forward|backward|none [--tid TID] [-- COMMAND [ARGS...]]
+//   llm-schedctl phase forward|backward|none [--tid TID | --pid PID | --process] [-- COMMAND [ARGS...]]
 //
 // status, stats and reload ask the daemon over its control socket, which
 // decides who may do what (root; the policy's control group for reading).
 // task reads the scheduler's per-task BPF storage directly (root).
-// phase marks threads through the kernel's timer-slack interface, which
-// itself enforces who may mark whom (see include/llm_schedd/phase.h).
+// phase marks this thread or process through the kernel's timer-slack
+// interface (include/llm_schedd/phase.h); another thread or process of the
+// caller's own through the daemon's phase socket, which checks the owner.
 #include <unistd.h>
 
 #include <cerrno>
@@ -36,7 +37,7 @@ const char* kUsage =
     "       llm-schedctl [--socket PATH] stats [--json | --prometheus] [--watch [SEC]]\n"
     "       llm-schedctl [--socket PATH] reload [--json]\n"
     "       llm-schedctl task TID... [--json]\n"
-    "       llm-schedctl phase forward|backward|none [--tid TID] [-- COMMAND [ARGS...]]\n";
+    "       llm-schedctl phase forward|backward|none [--tid TID | --pid PID | --process] [-- COMMAND [ARGS...]]\n";
 
 int usage_error(const std::string& msg)
 {
@@ -196,6 +197,31 @@ int cmd_task(const std::vector<int>& tids, bool json)
     return rc;
 }
 
+std::string phase_socket()
+{
+    // Beside the control socket, as the daemon opens it.
+    auto slash = g_socket.rfind('/');
+    return (slash == std::string::npos ? std::string(".") : g_socket.substr(0, slash)) + "/phase.sock";
+}
+
+// Through the daemon's phase socket: it checks that the target is the caller's.
+int mark_through_daemon(const control::MarkRequest& r, const std::string& phase_name)
+{
+    auto reply = control::call_phase_socket(phase_socket(), r, 5000);
+    const char* what = r.process ? "process" : "thread";
+    if (!reply) {
+        std::fprintf(stderr, "llm-schedctl: cannot mark %s %u %s: %s\n", what, r.id, phase_name.c_str(),
+                     reply.error().c_str());
+        return 1;
+    }
+    if (!reply->value("ok", false)) {
+        std::fprintf(stderr, "llm-schedctl: cannot mark %s %u %s: %s\n", what, r.id, phase_name.c_str(),
+                     reply->value("error", std::string("refused")).c_str());
+        return 1;
+    }
+    return 0;
+}
+
 int cmd_phase(const std::vector<std::string>& args)
 {
     if (args.empty())
@@ -203,13 +229,18 @@ int cmd_phase(const std::vector<std::string>& args)
     int phase = llm_phase_parse(args[0].c_str());
     if (phase < 0)
         return usage_error("unknown phase '" + args[0] + "' (forward, backward or none)");
-    int tid = 0;
+    int tid = 0, pid = 0;
+    bool process = false;
     size_t i = 1;
     for (; i < args.size(); ++i) {
-        if (args[i] == "--tid" && i + 1 < args.size()) {
-            tid = std::atoi(args[++i].c_str());
-            if (tid <= 0)
-                return usage_error("--tid takes a thread id");
+        if ((args[i] == "--tid" || args[i] == "--pid") && i + 1 < args.size()) {
+            int id = std::atoi(args[i + 1].c_str());
+            if (id <= 0 || args[i + 1].find_first_not_of("0123456789") != std::string::npos)
+                return usage_error(args[i] + " takes a " + (args[i] == "--tid" ? "thread" : "process") + " id");
+            (args[i] == "--tid" ? tid : pid) = id;
+            ++i;
+        } else if (args[i] == "--process") {
+            process = true;
         } else if (args[i] == "--") {
             ++i;
             break;
@@ -218,20 +249,35 @@ int cmd_phase(const std::vector<std::string>& args)
         }
     }
     std::vector<std::string> command(args.begin() + static_cast<long>(i), args.end());
-    if (tid && !command.empty())
-        return usage_error("give either --tid or a command, not both");
-    int rc = tid ? llm_phase_set_tid(tid, static_cast<llm_phase>(phase))
-                 : llm_phase_set(static_cast<llm_phase>(phase));
+    if ((tid != 0) + (pid != 0) + process > 1)
+        return usage_error("give one of --tid, --pid and --process");
+    if ((tid || pid) && !command.empty())
+        return usage_error("give either --tid/--pid or a command, not both");
+    auto ph = static_cast<llm_phase>(phase);
+    if (pid)
+        return mark_through_daemon({static_cast<uint32_t>(phase), true, static_cast<uint32_t>(pid)}, args[0]);
+    if (tid) {
+        // Directly where the kernel allows it (the thread itself, or
+        // CAP_SYS_NICE over it); otherwise the daemon checks ownership.
+        int rc = llm_phase_set_tid(tid, ph);
+        if (rc == -EPERM || rc == -EACCES)
+            return mark_through_daemon({static_cast<uint32_t>(phase), false, static_cast<uint32_t>(tid)}, args[0]);
+        if (rc < 0) {
+            std::fprintf(stderr, "llm-schedctl: cannot mark thread %d %s: %s\n", tid, args[0].c_str(),
+                         std::strerror(-rc));
+            return 1;
+        }
+        return 0;
+    }
+    int rc = process ? llm_phase_set_process(ph) : llm_phase_set(ph);
     if (rc < 0) {
-        std::fprintf(stderr, "llm-schedctl: cannot mark thread %d %s: %s%s\n", tid ? tid : static_cast<int>(gettid()),
-                     args[0].c_str(), std::strerror(-rc),
-                     rc == -EPERM ? " (only the thread itself, or a process with CAP_SYS_NICE over it, may mark it)"
-                                  : "");
+        std::fprintf(stderr, "llm-schedctl: cannot mark %s %s: %s\n", process ? "this process" : "this thread",
+                     args[0].c_str(), std::strerror(-rc));
         return 1;
     }
     if (command.empty())
         return 0;
-    // The mark is the thread's timer slack, which execve keeps.
+    // Both marks outlive execve: the thread and its process stay the same.
     std::vector<char*> argv;
     for (auto& a : command)
         argv.push_back(a.data());

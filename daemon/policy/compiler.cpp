@@ -116,6 +116,14 @@ CompiledPolicy compile(const Policy& p, const Machine& m, const CgroupResolver& 
             set_mask(k.cpus[LLM_PHASE_BACKWARD], online_part(c.backward.value_or(def), m,
                                                              "class " + c.name + " backward", def,
                                                              "the class's CPUs", out.notes));
+            for (const auto& role : c.roles) {
+                if (k.nr_roles >= LLM_MAX_PHASE_ROLES)
+                    break;
+                auto& kr = k.roles[k.nr_roles++];
+                kr.phase = role.phase;
+                kr.comm_len = static_cast<uint32_t>(std::min<size_t>(role.comm_prefix.size(), LLM_COMM_LEN - 1));
+                std::memcpy(kr.comm, role.comm_prefix.data(), kr.comm_len);
+            }
         } else {
             k.cpus[LLM_PHASE_FORWARD] = k.cpus[LLM_PHASE_NONE];
             k.cpus[LLM_PHASE_BACKWARD] = k.cpus[LLM_PHASE_NONE];

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "llm_schedd/intf.h"
+
 #include "policy/vocabulary.h"
 #include "policy/json_duplicates.h"
 #include "policy/units.h"
@@ -652,6 +654,39 @@ void parse_match(const json& v, const std::string& path, std::vector<MatchRule>&
     }
 }
 
+void parse_phase_roles(const json& v, const std::string& path, std::vector<PhaseRole>& out, Diagnostics& d)
+{
+    const std::string example = "write e.g. [ { \"comm_prefix\": \"pt_autograd_\", \"phase\": \"backward\" } ]";
+    if (!v.is_array() || v.empty()) {
+        d.error(path, "expected a non-empty array of roles", example);
+        return;
+    }
+    if (v.size() > LLM_MAX_PHASE_ROLES)
+        d.error(path, "a class has at most " + std::to_string(LLM_MAX_PHASE_ROLES) + " roles, found " +
+                          std::to_string(v.size()),
+                "use shorter prefixes that cover several thread names");
+    for (size_t i = 0; i < v.size(); ++i) {
+        auto p = path + "/" + std::to_string(i);
+        if (!expect_object(v[i], p, d))
+            continue;
+        ObjectReader r(v[i], p, d, {"comm_prefix", "phase"});
+        PhaseRole role;
+        auto prefix = r.string("comm_prefix");
+        if (!prefix)
+            d.error(p, "a role needs \"comm_prefix\"", example);
+        else if (prefix->empty() || prefix->size() > 15)
+            d.error(r.at("comm_prefix"), "a comm prefix must have 1 to 15 characters",
+                    "the kernel keeps 15 characters of a thread name");
+        else
+            role.comm_prefix = *prefix;
+        if (!r.get("phase"))
+            d.error(p, "a role needs \"phase\"", example);
+        else if (auto ph = r.choice("phase", {"forward", "backward"}))
+            role.phase = *ph == "forward" ? LLM_PHASE_FORWARD : LLM_PHASE_BACKWARD;
+        out.push_back(std::move(role));
+    }
+}
+
 ClassSpec parse_class(const json& v, const std::string& path, const SchedulerSpec& sched, Diagnostics& d)
 {
     ClassSpec c;
@@ -679,12 +714,14 @@ ClassSpec parse_class(const json& v, const std::string& path, const SchedulerSpe
     c.cpus = r.cpus("cpus");
     if (const json* ph = r.get("phases")) {
         if (expect_object(*ph, r.at("phases"), d)) {
-            ObjectReader pr(*ph, r.at("phases"), d, {"forward", "backward"});
+            ObjectReader pr(*ph, r.at("phases"), d, {"forward", "backward", "roles"});
             c.forward = pr.cpus("forward");
             c.backward = pr.cpus("backward");
             if (!pr.get("forward") || !pr.get("backward"))
                 d.error(r.at("phases"), "phases needs both \"forward\" and \"backward\" CPU lists",
                         "write e.g. { \"forward\": \"0-5\", \"backward\": \"6-11\" }; unmarked threads use \"cpus\"");
+            if (const json* roles = pr.get("roles"))
+                parse_phase_roles(*roles, pr.at("roles"), c.roles, d);
         }
     }
     if (auto b = r.boolean("cpus_exclusive"))

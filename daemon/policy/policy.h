@@ -43,6 +43,12 @@ struct ClassMemory {
     std::optional<std::set<unsigned>> mems;  // cpuset.mems
 };
 
+// Threads of a class that take a phase by name, with no mark of their own.
+struct PhaseRole {
+    std::string comm_prefix;  // "pt_autograd_"
+    unsigned phase = 0;       // enum llm_phase: forward or backward
+};
+
 struct ClassSpec {
     std::string name;
     std::vector<MatchRule> match;
@@ -52,6 +58,7 @@ struct ClassSpec {
     std::optional<std::set<unsigned>> cpus;      // default set; all CPUs if unset
     std::optional<std::set<unsigned>> forward;   // phase sets
     std::optional<std::set<unsigned>> backward;
+    std::vector<PhaseRole> roles;                // phases by thread name, first match wins
     bool cpus_exclusive = false;
     std::optional<ClassMemory> memory;
 };

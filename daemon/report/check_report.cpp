@@ -65,6 +65,9 @@ std::string describe_plan(const Policy& p, const CompiledPolicy& compiled)
                  format_cpu_list(mask_set(k.cpus[LLM_PHASE_BACKWARD]));
         if (k.flags & LLM_CLASS_EXCLUSIVE)
             s += ", exclusive";
+        for (uint32_t r = 0; r < k.nr_roles && r < LLM_MAX_PHASE_ROLES; ++r)
+            s += std::string(r ? ", " : "\n    roles: ") + std::string(k.roles[r].comm, k.roles[r].comm_len) + "* " +
+                 (k.roles[r].phase == LLM_PHASE_FORWARD ? "forward" : "backward");
         s += "\n";
     }
     const auto knobs = memory::plan(p.memory);

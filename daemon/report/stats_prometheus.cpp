@@ -130,6 +130,8 @@ std::string format_prometheus(const std::vector<ClassReport>& classes, const Dae
              &llm_sched_stats::cpu_releases},
             {"llm_schedd_reenqueued_total", "Waiters moved off a CPU that such a task took.",
              &llm_sched_stats::reenqueued},
+            {"llm_schedd_phase_marks_dropped_total", "Process phase marks not kept: the scheduler's map was full.",
+             &llm_sched_stats::marks_dropped},
             {"llm_schedd_kthread_runs_total", "Kernel-thread runs (kernel threads have no class).",
              &llm_sched_stats::kthread_runs},
         };

@@ -104,7 +104,8 @@ nlohmann::json stats_json(const std::vector<ClassReport>& classes, uint64_t gene
                           {"guard_cuts", s.guard_cuts},
                           {"slice_timer_kicks", s.slice_timer_kicks},
                           {"cpu_releases", s.cpu_releases},
-                          {"reenqueued", s.reenqueued}};
+                          {"reenqueued", s.reenqueued},
+                          {"marks_dropped", s.marks_dropped}};
         j["kernel_threads"] = {
             {"runs", s.kthread_runs},
             {"runtime_ns", s.kthread_runtime_ns},

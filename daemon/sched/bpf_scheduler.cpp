@@ -91,6 +91,7 @@ void add_sched_stats(llm_sched_stats& t, const llm_sched_stats& v)
     t.slice_timer_kicks += v.slice_timer_kicks;
     t.cpu_releases += v.cpu_releases;
     t.reenqueued += v.reenqueued;
+    t.marks_dropped += v.marks_dropped;
     t.kthread_runs += v.kthread_runs;
     t.kthread_runtime_ns += v.kthread_runtime_ns;
     t.kthread_wait_max_ns = std::max(t.kthread_wait_max_ns, v.kthread_wait_max_ns);
@@ -158,6 +159,23 @@ void BpfScheduler::detach()
         bpf_link__destroy(link_);
         link_ = nullptr;
     }
+}
+
+util::Status BpfScheduler::set_mark(uint32_t kind, uint32_t id, uint32_t phase)
+{
+    if (!skel_)
+        return util::error("llm_sched is not loaded");
+    uint64_t key = LLM_MARK_KEY(kind, id);
+    if (phase == LLM_PHASE_NONE) {
+        if (bpf_map__delete_elem(skel_->maps.phase_marks, &key, sizeof(key), 0) != 0 && errno != ENOENT)
+            return util::error(std::string("cannot clear the mark: ") + std::strerror(errno));
+        return {};
+    }
+    if (bpf_map__update_elem(skel_->maps.phase_marks, &key, sizeof(key), &phase, sizeof(phase), BPF_ANY) != 0)
+        return util::error(errno == E2BIG || errno == ENOSPC
+                               ? "the scheduler holds " + std::to_string(LLM_MAX_MARKS) + " marks already"
+                               : std::string("cannot set the mark: ") + std::strerror(errno));
+    return {};
 }
 
 uint64_t BpfScheduler::hotplug_seq() const

@@ -71,6 +71,9 @@ public:
     [[nodiscard]] uint64_t hotplug_seq() const;
     // Before attach: tells the scheduler which possible CPUs are offline.
     void set_offline(const std::set<unsigned>& online, unsigned nr_possible);
+    // Sets (phase != none) or clears a mark in phase_marks (intf.h's
+    // llm_mark_kind and id). ENOSPC when the map is full.
+    [[nodiscard]] util::Status set_mark(uint32_t kind, uint32_t id, uint32_t phase);
     // The online set, corrected by the scheduler's own hotplug events:
     // ops.cpu_offline runs before sysfs stops listing the CPU.
     [[nodiscard]] std::set<unsigned> online_cpus(std::set<unsigned> from_sysfs) const;

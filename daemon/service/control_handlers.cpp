@@ -39,6 +39,7 @@ nlohmann::json status_json(const DaemonView& d)
     j["metrics"] = d.endpoints.metrics_url();
     j["watching_config"] = d.endpoints.watching();
     j["memory"] = d.memory.status_json();
+    j["phase_marks"] = d.phase_marks.status_json();
     return j;
 }
 

@@ -13,6 +13,7 @@
 #include "protocol/request.h"
 #include "service/endpoints.h"
 #include "service/live_policy.h"
+#include "service/phase_marks.h"
 #include "service/reload_ledger.h"
 #include "service/supervisor.h"
 
@@ -26,6 +27,7 @@ struct DaemonView {
     const memory::MemoryManager& memory;
     const Endpoints& endpoints;
     const ReloadLedger& reloads;
+    const PhaseMarks& phase_marks;
     std::chrono::steady_clock::time_point started;
 };
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 
 #include "sched/sched_ext_sysfs.h"
 #include "service/machine_probe.h"
@@ -58,7 +59,7 @@ Daemon::Daemon(Options opt)
 
 DaemonView Daemon::view() const
 {
-    return {opt_, machine_, *live_, supervisor_, memory_, endpoints_, reloads_, started_};
+    return {opt_, machine_, *live_, supervisor_, memory_, endpoints_, reloads_, phase_marks_, started_};
 }
 
 ReloadResult Daemon::reload(const std::string& why, uint64_t received_ns)
@@ -193,6 +194,8 @@ int Daemon::poll_timeout_ms() const
     sooner(last_memory_tick_ + memory_.tick_every());
     if (auto t = control_pending_.next_deadline())
         sooner(*t);
+    if (auto t = phase_marks_.next_deadline())
+        sooner(*t);
     if (const auto* m = endpoints_.metrics())
         if (auto t = m->pending().next_deadline())
             sooner(*t);
@@ -222,6 +225,9 @@ util::Status Daemon::start()
             return util::error("another sched_ext scheduler (\"" + status.ops + "\") is running; stop it first");
     }
     if (auto st = endpoints_.open(opt_.socket, p.daemon); !st)
+        return st;
+    // Beside the control socket, open to every user (service/phase_marks.h).
+    if (auto st = phase_marks_.open((std::filesystem::path(opt_.socket).parent_path() / "phase.sock").string()); !st)
         return st;
     if (auto st = memory_.adopt(p); !st)
         return st;
@@ -277,6 +283,7 @@ void Daemon::loop(int signal_fd)
         if (auto* w = endpoints_.watch())
             pfd[3].fd = w->fd();
         control_pending_.add_pollfds(pfd);
+        phase_marks_.add_pollfds(pfd);
         if (auto* m = endpoints_.metrics())
             m->pending().add_pollfds(pfd);
         poll(pfd.data(), pfd.size(), poll_timeout_ms());
@@ -295,6 +302,7 @@ void Daemon::loop(int signal_fd)
             return;
         // Cheap when idle: an accept and a read per waiting connection, both non-blocking.
         serve_control();
+        phase_marks_.serve(supervisor_);
         if (auto* m = endpoints_.metrics())
             m->serve([this] { return prometheus_text(view()); });
         // The watch may have been swapped by a reload just above: look it up again.

@@ -54,6 +54,7 @@ private:
     memory::MemoryManager memory_;
     Endpoints endpoints_;
     control::PendingRequests control_pending_;
+    PhaseMarks phase_marks_;
     ReloadLedger reloads_;
 
     std::optional<Clock::time_point> file_changed_at_;

@@ -25,6 +25,7 @@ util::Status Supervisor::start(LivePolicy& live)
     if (auto st = sched->attach(); !st)
         return st;
     sched_ = std::move(sched);
+    ++attaches_;
     hotplug_seen_ = 0;  // a fresh object counts from zero
     if (live.compiled().online_cpus != machine_.online_cpus)
         on_cpu_hotplug(live);  // CPUs came or went since the policy was compiled
@@ -184,6 +185,11 @@ std::string Supervisor::state_text(const LivePolicy& live) const
            : reattach_at_                    ? "llm_sched ejected, re-attach pending"
            : live.policy().scheduler.enabled ? "llm_sched not attached"
                                              : "scheduler off by policy";
+}
+
+util::Status Supervisor::set_mark(uint32_t kind, uint32_t id, uint32_t phase)
+{
+    return sched_ ? sched_->set_mark(kind, id, phase) : util::Status::success();
 }
 
 }  // namespace llm::service

@@ -52,6 +52,10 @@ public:
     [[nodiscard]] const sched::BpfScheduler* scheduler() const { return sched_.get(); }
     [[nodiscard]] std::vector<sched::ClassReport> class_reports(const LivePolicy& live) const;
     [[nodiscard]] uint64_t ejections() const { return ejections_; }
+    // Each attach starts with no marks set from outside: this counts them.
+    [[nodiscard]] uint64_t attaches() const { return attaches_; }
+    // A mark in the attached scheduler; with none attached, nothing to do.
+    [[nodiscard]] util::Status set_mark(uint32_t kind, uint32_t id, uint32_t phase);
     [[nodiscard]] uint64_t hotplug_events() const { return hotplug_events_; }
     [[nodiscard]] std::optional<Clock::time_point> reattach_at() const { return reattach_at_; }
     [[nodiscard]] nlohmann::json status_json(const LivePolicy& live) const;
@@ -71,6 +75,7 @@ private:
     uint64_t hotplug_seen_ = 0;  // the scheduler's hotplug_seq last acted on
     uint64_t hotplug_events_ = 0;
     uint64_t ejections_ = 0;
+    uint64_t attaches_ = 0;
     std::string last_exit_;  // the kernel's last exit record
 };
 

@@ -58,10 +58,41 @@ enum llm_phase {
  * model for free, and the scheduler reads p->timer_slack_ns at every
  * decision. The values sit next to the 50 us default so timers are not
  * affected in practice.
+ *
+ * A mark is BASE + code, code < LLM_PHASE_SLACK_CODES:
+ *   bits 0-1  the phase (enum llm_phase; 3 is not a mark)
+ *   bit 2     scope: 0 the thread itself, 1 its whole process
+ *   bit 3     a toggle, flipped at every mark, so that each mark is a new
+ *             value even when it repeats the phase the thread inherited
+ * The scheduler acts on a change of a thread's slack, never on a value
+ * copied at clone: a child starts with its parent's slack and no mark.
  */
 #define LLM_PHASE_SLACK_BASE 50100ULL
+#define LLM_PHASE_SLACK_CODES 16u
+#define LLM_PHASE_SLACK_PROCESS 4u
+#define LLM_PHASE_SLACK_TOGGLE 8u
 #define LLM_PHASE_SLACK_FORWARD (LLM_PHASE_SLACK_BASE + LLM_PHASE_FORWARD)
 #define LLM_PHASE_SLACK_BACKWARD (LLM_PHASE_SLACK_BASE + LLM_PHASE_BACKWARD)
+
+/*
+ * Marks kept by the scheduler (BPF map phase_marks): a process's mark, set
+ * by one of its threads or from outside, and a thread's mark set from
+ * outside by the daemon for the thread's owner. Key: kind << 32 | id.
+ */
+enum llm_mark_kind {
+	LLM_MARK_THREAD = 1,  /* id: thread id */
+	LLM_MARK_PROCESS = 2, /* id: process id (tgid) */
+};
+#define LLM_MAX_MARKS 8192
+#define LLM_MARK_KEY(kind, id) (((__u64)(kind) << 32) | (__u32)(id))
+
+/* Threads of a class that take a phase by name ("pt_autograd_" -> backward). */
+#define LLM_MAX_PHASE_ROLES 4
+struct llm_phase_role {
+	__u32 phase;
+	__u32 comm_len;
+	char comm[LLM_COMM_LEN];
+};
 
 /* Conditions of one match rule; all set conditions must hold (AND). */
 enum llm_match_flags {
@@ -110,6 +141,9 @@ struct llm_class {
 	__u32 scale_q10;   /* slice = scale * ewma, x/1024 */
 	/* CPUs per phase; [LLM_PHASE_ANY] is the union, used for fallbacks. */
 	struct llm_cpumask cpus[LLM_NR_QUEUES];
+	__u32 nr_roles;
+	__u32 pad;
+	struct llm_phase_role roles[LLM_MAX_PHASE_ROLES];
 };
 
 /*
@@ -172,6 +206,7 @@ struct llm_sched_stats {
 	__u64 kthread_runtime_ns;
 	__u64 kthread_wait_max_ns;
 	__u64 kthread_lat_hist[LLM_LAT_BUCKETS];
+	__u64 marks_dropped;      /* process marks not kept: phase_marks was full */
 };
 
 enum llm_rescue_kind {
@@ -206,6 +241,9 @@ struct llm_task_ctx {
 	__u64 fifo_key;       /* arrival stamp for fifo order */
 	__u64 bursts;         /* number of samples in ewma_ns */
 	__u64 max_wait_ns;    /* longest runnable->running wait seen */
+	__u64 seen_slack;     /* timer slack at the last look (at clone: the inherited one) */
+	__u32 own_phase;      /* the last phase the thread marked for itself */
+	__u32 pad2;
 };
 
 /* Exit information copied out of ops.exit for the daemon to log. */

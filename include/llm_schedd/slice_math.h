@@ -68,14 +68,37 @@ static inline int llm_cpumask_test(const struct llm_cpumask *m, __u32 cpu)
 	return (m->bits[word & (LLM_CPU_WORDS - 1)] >> (cpu % 64)) & 1;
 }
 
+/* Whether a timer slack value is a phase mark (see intf.h). */
+static inline int llm_slack_is_mark(__u64 slack_ns)
+{
+	return slack_ns >= LLM_PHASE_SLACK_BASE && slack_ns < LLM_PHASE_SLACK_BASE + LLM_PHASE_SLACK_CODES &&
+	       ((slack_ns - LLM_PHASE_SLACK_BASE) & 3) < LLM_NR_PHASES;
+}
+
+/* Whether a mark is for the whole process. */
+static inline int llm_slack_is_process(__u64 slack_ns)
+{
+	return llm_slack_is_mark(slack_ns) && ((slack_ns - LLM_PHASE_SLACK_BASE) & LLM_PHASE_SLACK_PROCESS);
+}
+
 /* Phase encoded in a thread's timer slack, or LLM_PHASE_NONE. */
 static inline __u32 llm_phase_from_slack(__u64 slack_ns)
 {
-	if (slack_ns == LLM_PHASE_SLACK_FORWARD)
-		return LLM_PHASE_FORWARD;
-	if (slack_ns == LLM_PHASE_SLACK_BACKWARD)
-		return LLM_PHASE_BACKWARD;
-	return LLM_PHASE_NONE;
+	if (!llm_slack_is_mark(slack_ns))
+		return LLM_PHASE_NONE;
+	return (__u32)((slack_ns - LLM_PHASE_SLACK_BASE) & 3);
+}
+
+/* The mark for `phase` (and the process, if `process`) that differs from
+ * `current`, the thread's slack now: the toggle is flipped if `current` is
+ * a mark, so the scheduler sees a change even when the phase repeats. */
+static inline __u64 llm_slack_mark(__u32 phase, int process, __u64 current)
+{
+	__u64 toggle = 0;
+
+	if (llm_slack_is_mark(current))
+		toggle = ((current - LLM_PHASE_SLACK_BASE) & LLM_PHASE_SLACK_TOGGLE) ^ LLM_PHASE_SLACK_TOGGLE;
+	return LLM_PHASE_SLACK_BASE + (phase & 3) + (process ? LLM_PHASE_SLACK_PROCESS : 0) + toggle;
 }
 
 #endif /* LLM_SCHEDD_SLICE_MATH_H */

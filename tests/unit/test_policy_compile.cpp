@@ -215,3 +215,21 @@ TEST_CASE("32 classes fit, and a policy may not exceed the rule table")
                                    R"( ] }, { "name": "rest", "match": [ { "default": true } ] } ] })", m);
     CHECK(has_error(d, "/classes", "at most 64 rules"));
 }
+
+TEST_CASE("phase roles compile into the class, first match first; --check shows them")
+{
+    auto m = machine(4);
+    auto p = must_parse(R"({ "classes": [
+        { "name": "train", "match": [ { "comm_prefix": "pt_" } ], "phases": { "forward": "0-1", "backward": "2-3",
+          "roles": [ { "comm_prefix": "pt_autograd_", "phase": "backward" }, { "comm_prefix": "pt_fwd", "phase": "forward" } ] } },
+        { "name": "rest", "match": [ { "default": true } ] } ] })", m);
+    auto c = compile(p, m, nullptr, 1);
+    const auto& k = c.table->classes[0];
+    REQUIRE(k.nr_roles == 2);
+    CHECK(std::string(k.roles[0].comm, k.roles[0].comm_len) == "pt_autograd_");
+    CHECK(k.roles[0].phase == LLM_PHASE_BACKWARD);
+    CHECK(std::string(k.roles[1].comm, k.roles[1].comm_len) == "pt_fwd");
+    CHECK(k.roles[1].phase == LLM_PHASE_FORWARD);
+    CHECK(c.table->classes[1].nr_roles == 0);
+    CHECK(llm::report::describe_plan(p, c).find("roles: pt_autograd_* backward, pt_fwd* forward") != std::string::npos);
+}

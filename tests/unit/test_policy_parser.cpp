@@ -225,3 +225,22 @@ TEST_CASE("metrics never listen beyond loopback, and group names are checked")
     auto typo = parse(R"({ "daemon": { "watch_confg": true }, "classes": [ { "name": "all", "match": [ { "default": true } ] } ] })");
     CHECK(has_error(typo.diags, "/daemon/watch_confg", "did you mean \"watch_config\"?"));
 }
+
+TEST_CASE("phase roles: each broken role is named with its path")
+{
+    auto d = parse(R"({ "classes": [ { "name": "a", "match": [ { "default": true } ],
+        "phases": { "forward": "0", "backward": "1", "roles": [
+          { "comm_prefix": "pt_autograd_", "phase": "sideways" },
+          { "phase": "forward" },
+          { "comm_prefix": "a_very_long_thread_name", "phase": "backward" },
+          { "comm_prefix": "x", "phase": "forward", "cpus": "0" },
+          { "comm_prefix": "y", "phase": "forward" } ] } } ] })").diags;
+    CHECK(has_error(d, "/classes/0/phases/roles", "at most 4 roles"));
+    CHECK(has_error(d, "/classes/0/phases/roles/0/phase", "\"backward\""));
+    CHECK(has_error(d, "/classes/0/phases/roles/1", "needs \"comm_prefix\""));
+    CHECK(has_error(d, "/classes/0/phases/roles/2/comm_prefix", "1 to 15 characters"));
+    CHECK(has_error(d, "/classes/0/phases/roles/3/cpus", "unknown"));
+    auto e = parse(R"({ "classes": [ { "name": "a", "match": [ { "default": true } ],
+        "phases": { "forward": "0", "backward": "1", "roles": [] } } ] })").diags;
+    CHECK(has_error(e, "/classes/0/phases/roles", "non-empty array"));
+}

@@ -78,6 +78,28 @@ TEST_CASE("phases are read from the reserved timer slack values only")
     CHECK(llm_phase_from_slack(LLM_PHASE_SLACK_FORWARD) == LLM_PHASE_FORWARD);
     CHECK(llm_phase_from_slack(LLM_PHASE_SLACK_BACKWARD) == LLM_PHASE_BACKWARD);
     CHECK(llm_phase_from_slack(LLM_PHASE_SLACK_BASE) == LLM_PHASE_NONE);
+    CHECK(llm_phase_from_slack(LLM_PHASE_SLACK_BASE + 3) == LLM_PHASE_NONE);
+    CHECK_FALSE(llm_slack_is_mark(LLM_PHASE_SLACK_BASE + 3));
+    CHECK_FALSE(llm_slack_is_mark(LLM_PHASE_SLACK_BASE + LLM_PHASE_SLACK_CODES));
+    CHECK_FALSE(llm_slack_is_mark(LLM_PHASE_SLACK_BASE - 1));
+}
+
+TEST_CASE("every mark differs from the slack it replaces, and says its phase and scope")
+{
+    for (__u32 phase : {LLM_PHASE_NONE, LLM_PHASE_FORWARD, LLM_PHASE_BACKWARD})
+        for (int process : {0, 1})
+            for (__u64 current : {50'000ull, 0ull, LLM_PHASE_SLACK_FORWARD, LLM_PHASE_SLACK_BACKWARD,
+                                  LLM_PHASE_SLACK_BASE + 15, LLM_PHASE_SLACK_BASE + 4, LLM_PHASE_SLACK_BASE + 3}) {
+                __u64 m = llm_slack_mark(phase, process, current);
+                INFO(phase << " " << process << " " << current);
+                CHECK(m != current);
+                CHECK(llm_slack_is_mark(m));
+                CHECK(llm_phase_from_slack(m) == phase);
+                CHECK(llm_slack_is_process(m) == process);
+                // Marking the same phase again is a change too.
+                CHECK(llm_slack_mark(phase, process, m) != m);
+                CHECK(llm_slack_mark(phase, process, llm_slack_mark(phase, process, m)) == m);
+            }
 }
 
 TEST_CASE("cpumask test is bounded")
