@@ -13,6 +13,7 @@
 #include "memory/memory_manager.h"
 #include "policy/machine.h"
 #include "report/check_report.h"
+#include "report/example_policy.h"
 #include "service/config_trust.h"
 #include "service/daemon.h"
 #include "service/logging.h"
@@ -62,7 +63,7 @@ int run(int argc, char** argv)
         return 0;
     }
     if (opt->example) {
-        std::fputs(kExamplePolicy, stdout);
+        std::fputs(report::example_policy(service::probe_machine()).c_str(), stdout);
         return 0;
     }
     if (opt->writable_paths) {

@@ -55,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     require(parsed.has_value() == diags.ok(), "parse result and diagnostics disagree");
     if (!parsed)
         return 0;
-    if (!policy::validate(*parsed, machine(), diags)) {
+    if (!policy::resolve_and_validate(*parsed, machine(), diags)) {
         require(!diags.ok(), "validation refused without a diagnostic");
         for (const auto& d : diags.items())
             require(!d.what.empty(), "a diagnostic without a message");

@@ -88,6 +88,12 @@ CompiledPolicy compile(const Policy& p, const Machine& m, const CgroupResolver& 
         k.scale_q10 = q10(c.slice.scale);
         if (c.cpus_exclusive)
             k.flags |= LLM_CLASS_EXCLUSIVE;
+        for (const auto& [key, text] : c.cpu_text) {
+            const auto& set = key == "cpus" ? c.cpus : key == "forward" ? c.forward : c.backward;
+            if (set)
+                out.cpu_sets.push_back("class " + c.name + " " + key + " \"" + text + "\" is CPUs " +
+                                       format_cpu_list(*set) + " on this machine");
+        }
         // Offline CPUs are left out; a set left with none falls back to the
         // class's CPUs, or to every online CPU, so no queue is left unserved.
         auto def = online_part(c.cpus.value_or(m.online_cpus), m, "class " + c.name + " cpus", m.online_cpus,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 
 namespace llm::policy {
@@ -14,6 +15,7 @@ struct Machine {
     uint64_t mem_total_bytes = 0;
     std::set<uint64_t> hugepage_kb{2048};  // sizes under /sys/kernel/mm/hugepages
     std::set<unsigned> numa_nodes{0};      // online nodes
+    std::map<unsigned, std::set<unsigned>> node_cpus;  // node -> its CPUs ("node0" sets)
     std::set<uint64_t> mthp_kb;            // per-size THP controls (Linux 6.8+)
 };
 

@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "llm_schedd/intf.h"
+#include "policy/cpu_spec.h"
 
 #include "policy/vocabulary.h"
 #include "policy/json_duplicates.h"
@@ -221,7 +222,11 @@ public:
         return std::nullopt;
     }
 
-    std::optional<std::set<unsigned>> cpus(const std::string& key)
+    // With `relative`, a set written relative to the machine ("first half",
+    // policy/cpu_spec.h) is kept there as text under `name`, and an empty
+    // set stands in for it until it is resolved.
+    std::optional<std::set<unsigned>> cpus(const std::string& key, std::map<std::string, std::string>* relative = nullptr,
+                                           const std::string& name = {})
     {
         const json* v = get(key);
         if (!v)
@@ -229,6 +234,10 @@ public:
         std::string text;
         if (v->is_string()) {
             text = v->get<std::string>();
+            if (relative && is_relative_cpu_text(text)) {
+                (*relative)[name] = text;
+                return std::set<unsigned>{};
+            }
         } else if (v->is_array() && std::all_of(v->begin(), v->end(), [](const json& e) { return whole(e).has_value(); })) {
             for (const auto& e : *v)
                 text += (text.empty() ? "" : ",") + std::to_string(*whole(e));
@@ -264,6 +273,12 @@ private:
         for (const auto& [key, value] : obj_.items()) {
             if (std::find(keys_.begin(), keys_.end(), key) != keys_.end())
                 continue;
+            if (key == "$comment") {  // a note for people, in any object with fixed keys
+                if (!value.is_string())
+                    d_.error(at(key), std::string("expected a string, found ") + type_name(value),
+                             "write the note as a string");
+                continue;
+            }
             std::string best;
             size_t best_d = 3;  // only suggest close matches
             for (const auto& k : keys_) {
@@ -711,12 +726,12 @@ ClassSpec parse_class(const json& v, const std::string& path, const SchedulerSpe
     c.slice.fixed_ns = sched.default_slice_ns;
     if (const json* s = r.get("slice"))
         parse_slice(*s, r.at("slice"), c.slice, sched.default_slice_ns, d);
-    c.cpus = r.cpus("cpus");
+    c.cpus = r.cpus("cpus", &c.cpu_text, "cpus");
     if (const json* ph = r.get("phases")) {
         if (expect_object(*ph, r.at("phases"), d)) {
             ObjectReader pr(*ph, r.at("phases"), d, {"forward", "backward", "roles"});
-            c.forward = pr.cpus("forward");
-            c.backward = pr.cpus("backward");
+            c.forward = pr.cpus("forward", &c.cpu_text, "forward");
+            c.backward = pr.cpus("backward", &c.cpu_text, "backward");
             if (!pr.get("forward") || !pr.get("backward"))
                 d.error(r.at("phases"), "phases needs both \"forward\" and \"backward\" CPU lists",
                         "write e.g. { \"forward\": \"0-5\", \"backward\": \"6-11\" }; unmarked threads use \"cpus\"");

@@ -1,5 +1,7 @@
 #include "policy/validate.h"
 
+#include "policy/cpu_spec.h"
+
 #include <algorithm>
 #include <map>
 
@@ -176,6 +178,12 @@ bool validate(const Policy& p, const Machine& m, Diagnostics& d)
         d.error("/", "this machine has " + std::to_string(m.nr_possible_cpus) + " possible CPUs",
                 "llm_sched supports up to 256 CPUs");
     return d.ok();
+}
+
+bool resolve_and_validate(Policy& p, const Machine& m, Diagnostics& diags)
+{
+    resolve_relative_cpus(p, m, diags);
+    return validate(p, m, diags);
 }
 
 }  // namespace llm::policy

@@ -9,5 +9,8 @@ namespace llm::policy {
 
 // Adds every problem to diags; returns diags.ok().
 bool validate(const Policy& p, const Machine& m, Diagnostics& diags);
+// Resolves the CPU sets written relative to the machine (policy/cpu_spec.h),
+// then validates: what every loader of a policy file calls.
+bool resolve_and_validate(Policy& p, const Machine& m, Diagnostics& diags);
 
 }  // namespace llm::policy

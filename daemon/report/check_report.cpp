@@ -116,6 +116,8 @@ std::string describe_plan(const Policy& p, const CompiledPolicy& compiled)
         if (r.flags & LLM_MATCH_UID) add("uid " + std::to_string(r.uid));
         s += "  " + std::to_string(n) + ": " + cond + " -> " + compiled.class_names[r.class_id] + "\n";
     }
+    for (const auto& set : compiled.cpu_sets)
+        s += "cpus: " + set + "\n";
     for (const auto& note : compiled.notes)
         s += "note: " + note + "\n";
     return s;

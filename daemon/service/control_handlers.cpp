@@ -36,6 +36,7 @@ nlohmann::json status_json(const DaemonView& d)
     j["online_cpus"] = policy::format_cpu_list(d.machine.online_cpus);
     j["hotplug_events"] = d.supervisor.hotplug_events();
     j["notes"] = d.live.compiled().notes;
+    j["cpu_sets"] = d.live.compiled().cpu_sets;
     j["metrics"] = d.endpoints.metrics_url();
     j["watching_config"] = d.endpoints.watching();
     j["memory"] = d.memory.status_json();

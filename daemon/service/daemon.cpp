@@ -45,6 +45,14 @@ private:
     memory::MemoryManager& m_;
 };
 
+void log_compile_notes(const policy::CompiledPolicy& c)
+{
+    for (const auto& set : c.cpu_sets)
+        spdlog::info("{}", set);
+    for (const auto& note : c.notes)
+        spdlog::warn("{}", note);
+}
+
 }  // namespace
 
 Daemon::Daemon(Options opt)
@@ -112,8 +120,7 @@ ReloadResult Daemon::reload(const std::string& why, uint64_t received_ns)
     live_ = LivePolicy{std::move(*next), generation, generation};
     ++reloads_.ok;
     refused_hash_ = 0;
-    for (const auto& note : live_->compiled().notes)
-        spdlog::warn("{}", note);
+    log_compile_notes(live_->compiled());
     supervisor_.follow(*live_);
     res.ok = true;
     res.generation = live_->generation;
@@ -350,8 +357,7 @@ int Daemon::run()
         return 1;
     }
     live_ = LivePolicy{std::move(*loaded), 1, 1};
-    for (const auto& note : live_->compiled().notes)
-        spdlog::warn("{}", note);
+    log_compile_notes(live_->compiled());
 
     // Signals are blocked before anything changes, so none can end the
     // process between a change and its restore.

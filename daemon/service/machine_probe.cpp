@@ -54,6 +54,10 @@ Machine probe_machine()
     }
     if (auto nodes = read_cpu_file("/sys/devices/system/node/online"); !nodes.empty())
         m.numa_nodes = nodes;
+    for (unsigned node : m.numa_nodes)
+        m.node_cpus[node] = read_cpu_file(("/sys/devices/system/node/node" + std::to_string(node) + "/cpulist").c_str());
+    if (m.node_cpus.size() == 1 && m.node_cpus.begin()->second.empty())
+        m.node_cpus.begin()->second = m.online_cpus;  // no NUMA in this kernel: one node has them all
     std::ifstream mi("/proc/meminfo");
     std::string key;
     uint64_t kb = 0;

@@ -104,7 +104,7 @@ util::Result<LoadedPolicy> load_policy_text(const std::string& text, const std::
     policy::Diagnostics diags;
     auto p = policy::parse_policy(text, diags);
     if (p)
-        policy::validate(*p, machine, diags);
+        policy::resolve_and_validate(*p, machine, diags);
     if (p && p->daemon.control_group && !getgrnam(p->daemon.control_group->c_str()))
         diags.error("/daemon/control_group", "group \"" + *p->daemon.control_group + "\" does not exist on this host",
                     "create it (groupadd --system " + *p->daemon.control_group + ") or leave control_group out");

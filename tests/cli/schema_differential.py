@@ -31,12 +31,14 @@ SEMANTIC = [
     # The machine this runs on.
     (r"do not exist on this machine|does not exist on this machine", "CPUs exist or not on this machine"),
     (r"does not exist or is offline", "NUMA nodes of this machine"),
+    (r"leaves no CPU: this machine has|has no online CPU on this machine", "relative CPU sets on this machine's CPUs"),
     (r"this machine has no .* huge pages|this machine has \d+ possible CPUs", "page sizes and CPUs of this machine"),
     (r"does not exist on this host", "groups of this host"),
     (r"hugetlbfs mounts cannot be made here", "the live file system at the mount path"),
     # The text of the file, which json.loads does not keep.
     (r"the key is given twice in one object", "Python's json keeps the last duplicate key silently"),
     # Relations between values.
+    (r"runs from high to low", "the two ends of a percentage range"),
     (r"is already used by /classes/", "class names unique across the array"),
     (r"can never match", "reachability of a class behind a catch-all"),
     (r"is in both phase sets", "disjoint CPU lists"),

@@ -50,7 +50,7 @@ Policy must_parse(const std::string& text, const Machine& m)
     Diagnostics d;
     auto p = parse_policy(text, d);
     if (p)
-        validate(*p, m, d);
+        resolve_and_validate(*p, m, d);
     INFO(d.format("policy"));
     REQUIRE(d.ok());
     return *p;
@@ -61,7 +61,7 @@ Diagnostics validation_errors(const std::string& text, const Machine& m)
     Diagnostics d;
     auto p = parse_policy(text, d);
     REQUIRE(p);
-    validate(*p, m, d);
+    resolve_and_validate(*p, m, d);
     return d;
 }
 

@@ -244,3 +244,18 @@ TEST_CASE("phase roles: each broken role is named with its path")
         "phases": { "forward": "0", "backward": "1", "roles": [] } } ] })").diags;
     CHECK(has_error(e, "/classes/0/phases/roles", "non-empty array"));
 }
+
+TEST_CASE("comment notes (\"$comment\") are allowed in objects with fixed keys, and must be strings")
+{
+    auto ok = parse(R"({ "$comment": "top", "scheduler": { "$comment": "s", "starvation_ms": 200 },
+        "classes": [ { "$comment": "c", "name": "a", "match": [ { "$comment": "r", "default": true } ],
+                       "phases": { "$comment": "p", "forward": "0", "backward": "1" } } ] })");
+    CHECK(ok.policy);
+    auto bad = parse(R"({ "classes": [ { "$comment": 5, "name": "a", "match": [ { "default": true } ] } ] })");
+    CHECK_FALSE(bad.policy);
+    CHECK(has_error(bad.diags, "/classes/0/$comment", "expected a string"));
+    // Where keys are names (sysctls are fixed keys too; hugetlb sizes are not), a note is not a name.
+    auto sizes = parse(R"({ "classes": [ { "name": "a", "match": [ { "default": true } ],
+        "memory": { "hugetlb": { "$comment": "x" } } } ] })");
+    CHECK_FALSE(sizes.policy);
+}
