@@ -61,23 +61,37 @@ static bool rule_matches(struct task_struct *p, const struct llm_rule *r, const 
 	return true;
 }
 
+struct classify_ctx {
+	struct task_struct *p;
+	struct llm_policy *pol;
+	const struct llm_task_sig *sig;
+	u32 cls;
+};
+
+static long classify_one(u64 i, void *data)
+{
+	struct classify_ctx *cx = data;
+	struct llm_rule *r = &cx->pol->rules[LLM_IDX(i, LLM_MAX_RULES)];
+
+	if (!rule_matches(cx->p, r, cx->sig))
+		return 0;
+	cx->cls = r->class_id < cx->pol->nr_classes ? r->class_id : cx->pol->default_class;
+	return 1; /* first match wins */
+}
+
+/*
+ * bpf_loop, not bpf_for: the verifier checks the callback once, whatever
+ * the number of rules. 6.12's verifier walked a bpf_for over 64 rules of
+ * unrolled prefix compares state by state and gave up at a million
+ * instructions in ops.select_cpu; 7.x prunes it.
+ */
 static u32 classify(struct task_struct *p, struct llm_policy *pol, const struct llm_task_sig *sig)
 {
+	struct classify_ctx cx = {.p = p, .pol = pol, .sig = sig, .cls = pol->default_class};
 	u32 n = pol->nr_rules;
 
-	s32 i;
-	bpf_for(i, 0, n) {
-		if (i >= LLM_MAX_RULES)
-			break;
-		struct llm_rule *r = &pol->rules[LLM_IDX(i, LLM_MAX_RULES)];
-
-		if (rule_matches(p, r, sig)) {
-			u32 cls = r->class_id;
-
-			return cls < pol->nr_classes ? cls : pol->default_class;
-		}
-	}
-	return pol->default_class;
+	bpf_loop(n < LLM_MAX_RULES ? n : LLM_MAX_RULES, classify_one, &cx, 0);
+	return cx.cls;
 }
 
 static __always_inline void read_sig(struct task_struct *p, struct llm_task_sig *sig)

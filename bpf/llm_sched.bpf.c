@@ -121,13 +121,13 @@ static void enqueue_kthread(struct task_struct *p, u64 enq_flags, u64 now)
 
 	if (tctx)
 		tctx->enqueued_at = now;
-	if (is_percpu_kthread(p) || (enq_flags & SCX_ENQ_LAST)) {
+	if (is_percpu_kthread(p) || (enq_flags & LLM_ENQ_LAST)) {
 		struct cpu_state *cst = cpu_state_may_fail(scx_bpf_task_cpu(p));
-		u64 flags = enq_flags | SCX_ENQ_HEAD;
+		u64 flags = enq_flags | LLM_ENQ_HEAD;
 
-		if (!(enq_flags & SCX_ENQ_LAST) && cst && cst->running_class < LLM_MAX_CLASSES &&
+		if (!(enq_flags & LLM_ENQ_LAST) && cst && cst->running_class < LLM_MAX_CLASSES &&
 		    cst->running_prio < PRIO_UNPREEMPTIBLE)
-			flags |= SCX_ENQ_PREEMPT;
+			flags |= LLM_ENQ_PREEMPT;
 		llm_dsq_insert(p, SCX_DSQ_LOCAL, SCX_SLICE_DFL, flags);
 		return;
 	}
@@ -229,6 +229,15 @@ void BPF_STRUCT_OPS(llm_enqueue, struct task_struct *p, u64 enq_flags)
 		llm_dsq_insert(p, SCX_DSQ_LOCAL, SCX_SLICE_DFL, enq_flags);
 		return;
 	}
+	/* Only before 6.15: it may run nowhere but here (scx_compat.bpf.h). Its
+	 * class's order is skipped for the short migrate-disabled section. */
+	if (llm_migration_disabled(p)) {
+		tctx->enqueued_at = now;
+		llm_dsq_insert(p, SCX_DSQ_LOCAL, give_slice(c, tctx), enq_flags);
+		stat_inc(tctx->class_id, enqueues);
+		stat_inc(tctx->class_id, dispatches);
+		return;
+	}
 	cls = tctx->class_id;
 	q = queue_for(p, tctx, c, &phase);
 	note_phase(p, tctx, c, q, phase);
@@ -243,7 +252,7 @@ void BPF_STRUCT_OPS(llm_enqueue, struct task_struct *p, u64 enq_flags)
 	 * (phase switch, reload), it goes below to a CPU of its set like a
 	 * waking task, as this CPU is about to idle.
 	 */
-	if ((enq_flags & SCX_ENQ_LAST) && cpu_in_queue(c, q, scx_bpf_task_cpu(p)) &&
+	if ((enq_flags & LLM_ENQ_LAST) && cpu_in_queue(c, q, scx_bpf_task_cpu(p)) &&
 	    !blocked_by_owner(pol, cls, scx_bpf_task_cpu(p))) {
 		llm_dsq_insert(p, SCX_DSQ_LOCAL, give_slice(c, tctx), enq_flags);
 		stat_inc(cls, dispatches);
@@ -277,7 +286,7 @@ void BPF_STRUCT_OPS(llm_enqueue, struct task_struct *p, u64 enq_flags)
 
 		if (victim >= 0) {
 			llm_dsq_insert(p, SCX_DSQ_LOCAL_ON | victim, give_slice(c, tctx),
-				       enq_flags | (preempts ? SCX_ENQ_PREEMPT : 0));
+				       enq_flags | (preempts ? LLM_ENQ_PREEMPT : 0));
 			if (preempts)
 				stat_inc(cls, preemptions);
 			stat_inc(cls, dispatches);
@@ -619,6 +628,7 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(llm_init)
 	u32 n = LLM_MAX_CLASSES * LLM_NR_QUEUES;
 	s32 ret;
 
+	kernel_features = llm_kernel_features();
 	s32 i;
 	bpf_for(i, 0, n) {
 		ret = scx_bpf_create_dsq(DSQ_BASE + i, -1);

@@ -190,8 +190,8 @@ static __always_inline bool cpu_held(s32 cpu, struct cpu_state *cst)
  * there for one slice, or the kicked CPU re-runs dispatch and keeps the
  * best task. Either way the guard still bounds the wait.
  */
-static s32 pick_victim(struct task_struct *p, struct llm_policy *pol, u32 cls, struct llm_class *c, u32 q,
-		       bool *preempts)
+static __always_inline s32 pick_victim(struct task_struct *p, struct llm_policy *pol, u32 cls,
+				       struct llm_class *c, u32 q, bool *preempts)
 {
 	s32 victim = -1, reclaim = -1, between = -1, here = bpf_get_smp_processor_id();
 	s32 own = scx_bpf_task_cpu(p);

@@ -17,6 +17,36 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include "llm_schedd/intf.h"
+
+/*
+ * Enqueue flags are read from the running kernel's BTF (CO-RE), not taken
+ * from the header: their values moved between kernels (SCX_ENQ_HEAD is
+ * 1 << 4 on 6.12 and 1 << 16 on 7.x), and a stale bit is silently a
+ * different flag. The other SCX_* constants this program uses (DSQ ids,
+ * kick flags, SCX_SLICE_DFL, SCX_TASK_QUEUED, SCX_OPS_ENQ_LAST) are equal
+ * on 6.12 and 7.3; scripts/check-kernel-enums.sh compares them.
+ */
+#define LLM_ENQ_HEAD bpf_core_enum_value(enum scx_enq_flags, SCX_ENQ_HEAD)
+#define LLM_ENQ_PREEMPT bpf_core_enum_value(enum scx_enq_flags, SCX_ENQ_PREEMPT)
+#define LLM_ENQ_LAST bpf_core_enum_value(enum scx_enq_flags, SCX_ENQ_LAST)
+
+/*
+ * Before 6.15 (SCX_OPS_ENQ_MIGRATION_DISABLED), a task that disabled its
+ * migration still reaches ops.enqueue, and sending it to another CPU's
+ * local queue is a scheduler error that ejects us ("cannot move migration
+ * disabled"). Its cpus_ptr may not show it yet, so the count is read. BPF
+ * itself runs with migration disabled, so for the current task a count of
+ * one is our own program, not the task's.
+ */
+static __always_inline bool llm_migration_disabled(const struct task_struct *p)
+{
+	if (!bpf_core_field_exists(p->migration_disabled))
+		return false;
+	if (p->migration_disabled == 1)
+		return bpf_get_current_task_btf() != p;
+	return p->migration_disabled > 1;
+}
 
 /* 6.12 names (absent from the 7.3 BTF the header was generated from). */
 void scx_bpf_dispatch(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __weak __ksym;
@@ -99,6 +129,32 @@ static __always_inline u64 llm_now(void)
 	if (bpf_ksym_exists(scx_bpf_now))
 		return scx_bpf_now();
 	return bpf_ktime_get_ns();
+}
+
+/* Which variants the running kernel has (intf.h's llm_kernel_feature). */
+static __always_inline u32 llm_kernel_features(void)
+{
+	u32 f = 0;
+
+	if (bpf_ksym_exists(scx_bpf_dsq_insert) || bpf_ksym_exists(scx_bpf_dsq_insert___v2))
+		f |= LLM_KF_DSQ_INSERT;
+	if (bpf_ksym_exists(scx_bpf_dsq_move_to_local___v2))
+		f |= LLM_KF_MOVE_TO_LOCAL_V2;
+	if (bpf_ksym_exists(scx_bpf_dsq_move))
+		f |= LLM_KF_DSQ_MOVE;
+	if (bpf_ksym_exists(scx_bpf_now))
+		f |= LLM_KF_NOW;
+	if (bpf_ksym_exists(scx_bpf_cpu_curr))
+		f |= LLM_KF_CPU_CURR;
+	if (bpf_core_field_exists(struct task_struct, migration_disabled))
+		f |= LLM_KF_MIGRATION_FIELD;
+	if (bpf_core_enum_value_exists(enum scx_ops_flags, SCX_OPS_ENQ_MIGRATION_DISABLED))
+		f |= LLM_KF_MIGRATION_BY_KERNEL;
+	if (bpf_ksym_exists(scx_bpf_events))
+		f |= LLM_KF_EVENTS;
+	if (bpf_core_field_exists(struct rq, ext_server))
+		f |= LLM_KF_EXT_SERVER;
+	return f;
 }
 
 /* Formatted scx_bpf_error()/scx_bpf_exit(): arguments go through a u64 array. */

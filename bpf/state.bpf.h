@@ -37,6 +37,8 @@ __s8 cpu_hotplug_state[LLM_MAX_CPUS];
 /* Dispatches that found their policy slot rewritten under them; the
  * daemon's push protocol keeps it at 0 (see BpfScheduler::push). */
 __u64 torn_reads;
+/* enum llm_kernel_feature bits: which kfunc variants this kernel has (ops.init). */
+__u32 kernel_features;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

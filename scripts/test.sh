@@ -7,6 +7,15 @@
 #   sudo scripts/test.sh
 #   LLM_TEST_SKIP_VM=1 scripts/test.sh     (no VM lane)
 #   LLM_TEST_FUZZ_SECONDS=N                 (fuzzing time per target; default 45)
+#   LLM_TEST_KERNELS=all                    (the whole VM lane on every cached kernel)
+#   LLM_TEST_KERNELS="6.12.118-llm 6.19.14+deb13-amd64"   (on these, by cache name)
+#   LLM_TEST_SKIP_612=1                     (default run: no 6.12 build and subset)
+#
+# By default the VM lane runs whole on the newest kernel (setup.sh), then
+# scripts/build-kernel.sh builds (or reuses) the 6.12 kernel and the
+# scenarios marked "# kernel-subset: yes" run on it. The newest kernel's
+# results land in build/vm/, another's in build/vm-VERSION/, and one line
+# per scenario and kernel in build/vm-matrix.tsv.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 [[ $(id -u) -eq 0 ]] || exec sudo -E "$0" "$@"
@@ -35,8 +44,51 @@ step "unit and CLI tests under ASan+UBSan"
 step "fuzzing: libFuzzer, clang-19, ${LLM_TEST_FUZZ_SECONDS:-45} s per target (scripts/fuzz.sh)"
 "$root/scripts/fuzz.sh" "${LLM_TEST_FUZZ_SECONDS:-45}"
 
+cache="${LLM_SCHEDD_CACHE:-/var/cache/llm-schedd}"
+matrix="$root/build/vm-matrix.tsv"
+# One kernel: the lane (or its subset) on it, a line per scenario in the matrix.
+# The default kernel's results stay in build/vm/ (TAG empty), others' in build/vm-TAG/.
+lane_on() {
+    local kdir="$1" label="$2" tag="$3" ver rc=0
+    ver="$(cat "$kdir/version")"
+    "$root/scripts/check-kernel-enums.py" "$kdir"
+    (cd "$root/build" && LLM_SCHEDD_KERNEL_DIR="$kdir" LLM_VM_TAG="$tag" \
+        ctest -L "$label" --output-on-failure -O "$root/build/vm-$ver.ctest.log") || rc=$?
+    awk -v ver="$ver" -v day="$(date +%F)" '/Test +#[0-9]+: vm\./ {
+        name = $0; sub(/.*: vm\./, "", name); sub(/ .*/, "", name)
+        res = ($0 ~ /Passed/) ? "passed" : ($0 ~ /Timeout/) ? "timeout" : "failed"
+        print ver "\t" name "\t" res "\t" day }' "$root/build/vm-$ver.ctest.log" >>"$matrix"
+    return $rc
+}
+
 if [[ -z "${LLM_TEST_SKIP_VM:-}" ]]; then
-    step "VM lane (real sched_ext kernel under qemu)"
-    (cd "$root/build" && ctest -L vm --output-on-failure)
+    : >"$matrix"
+    if [[ -n "${LLM_TEST_KERNELS:-}" ]]; then
+        kernels=()
+        if [[ "$LLM_TEST_KERNELS" == all ]]; then
+            for d in "$cache"/kernel/*/; do
+                d="${d%/}"
+                [[ -L "$d" || ! -r "$d/vmlinuz" || ! -r "$d/version" ]] || kernels+=("$d")
+            done
+        else
+            for v in $LLM_TEST_KERNELS; do kernels+=("$cache/kernel/$v"); done
+        fi
+        failed=0
+        for kdir in "${kernels[@]}"; do
+            [[ -r "$kdir/vmlinuz" ]] || { echo "test: no kernel in $kdir (setup.sh or build-kernel.sh)"; exit 1; }
+            step "VM lane on $(cat "$kdir/version")"
+            lane_on "$kdir" vm "$(cat "$kdir/version")" || failed=1
+        done
+        [[ $failed -eq 0 ]] || { step "VM lane failed on a kernel: see $matrix"; exit 1; }
+    else
+        step "VM lane (real sched_ext kernel under qemu)"
+        lane_on "$("$root/scripts/setup.sh" 2>/dev/null | tail -1)" vm ""
+        if [[ -z "${LLM_TEST_SKIP_612:-}" ]]; then
+            step "6.12 test kernel (scripts/build-kernel.sh; cached after the first build)"
+            k612="$("$root/scripts/build-kernel.sh" 6.12 | tail -1)"
+            step "VM lane subset on $(cat "$k612/version")"
+            lane_on "$k612" vm_subset "$(cat "$k612/version")"
+        fi
+    fi
 fi
 step "all tests passed"

@@ -97,6 +97,11 @@ int cmd_status(bool json)
                 s.value("sched_ext_state", "?").c_str(), s.value("sched_ext_ops", "").empty() ? "" : ", ops ",
                 s.value("sched_ext_ops", "").c_str(), s.value("ejections", 0ULL),
                 s.value("last_exit", "").empty() ? "" : ("; last exit: " + s.value("last_exit", "")).c_str());
+    if (s.contains("kernel") && s["kernel"].is_object()) {
+        std::printf("kernel interface: %s\n", s["kernel"].value("kfuncs", "?").c_str());
+        for (const auto& d : s["kernel"].value("degraded", nlohmann::json::array()))
+            std::printf("  on this kernel: %s\n", d.get<std::string>().c_str());
+    }
     if (r->contains("last_reload")) {
         const auto& l = (*r)["last_reload"];
         std::printf("last reload (%s): %s\n", l.value("trigger", "?").c_str(),

@@ -237,6 +237,11 @@ llm_sched_stats BpfScheduler::read_sched_stats() const
     return total;
 }
 
+uint32_t BpfScheduler::kernel_features() const
+{
+    return skel_ ? __atomic_load_n(&skel_->bss->kernel_features, __ATOMIC_RELAXED) : 0;
+}
+
 uint64_t BpfScheduler::torn_reads() const
 {
     return skel_ ? __atomic_load_n(&skel_->bss->torn_reads, __ATOMIC_RELAXED) : 0;

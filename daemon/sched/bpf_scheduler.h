@@ -64,6 +64,8 @@ public:
     [[nodiscard]] std::vector<ClassStats> read_stats(uint32_t nr_classes) const;
     // Scheduler-wide counters, summed over CPUs.
     [[nodiscard]] llm_sched_stats read_sched_stats() const;
+    // intf.h's llm_kernel_feature bits, set by ops.init (0 before attach).
+    [[nodiscard]] uint32_t kernel_features() const;
     // Dispatches that found their policy slot being rewritten (should stay 0).
     [[nodiscard]] uint64_t torn_reads() const;
     [[nodiscard]] uint64_t grace_periods() const { return slots_.grace_periods(); }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "policy/units.h"
+#include "report/kernel_features.h"
 #include "sched/sched_ext_sysfs.h"
 #include "service/machine_probe.h"
 
@@ -32,6 +33,10 @@ util::Status Supervisor::start(LivePolicy& live)
     auto st = sched::read_sched_ext_status();
     spdlog::info("scheduler llm_sched attached: state {}, ops {}, generation {}, {} classes", st.state, st.ops,
                  live.generation, live.compiled().class_names.size());
+    kernel_features_ = report::KernelFeatures{sched_->kernel_features()};
+    spdlog::info("kernel sched_ext interface: {}", report::kfunc_generation(kernel_features_));
+    for (const auto& d : report::degraded_features(kernel_features_))
+        spdlog::warn("on this kernel: {}", d);
     return {};
 }
 
@@ -174,7 +179,8 @@ nlohmann::json Supervisor::status_json(const LivePolicy& live) const
             {"gave_up", gave_up_},
             {"reattach_pending", reattach_at_.has_value()},
             {"torn_reads", sched_ ? sched_->torn_reads() : 0},
-            {"grace_periods", sched_ ? sched_->grace_periods() : 0}};
+            {"grace_periods", sched_ ? sched_->grace_periods() : 0},
+            {"kernel", attaches_ ? report::to_json(kernel_features_) : nlohmann::json(nullptr)}};
 }
 
 std::string Supervisor::state_text(const LivePolicy& live) const

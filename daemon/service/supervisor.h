@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "policy/machine.h"
+#include "report/kernel_features.h"
 #include "report/stats_report.h"
 #include "sched/bpf_scheduler.h"
 #include "service/live_policy.h"
@@ -63,6 +64,7 @@ public:
     [[nodiscard]] std::string state_text(const LivePolicy& live) const;
 
 private:
+    report::KernelFeatures kernel_features_;  // as the last attach found them
     void on_exit(const LivePolicy& live, const sched::ExitRecord& rec);
     void on_cpu_hotplug(LivePolicy& live);
 

@@ -246,6 +246,23 @@ struct llm_task_ctx {
 	__u32 pad2;
 };
 
+/*
+ * What the running kernel offers, as ops.init found it (bss
+ * kernel_features). The program carries every variant; these bits say
+ * which one the kernel picked, for `status` and the attach log line.
+ */
+enum llm_kernel_feature {
+	LLM_KF_DSQ_INSERT = 1u << 0,     /* scx_bpf_dsq_insert* (6.13+); else 6.12's scx_bpf_dispatch* */
+	LLM_KF_MOVE_TO_LOCAL_V2 = 1u << 1, /* scx_bpf_dsq_move_to_local with enq_flags (7.1+) */
+	LLM_KF_DSQ_MOVE = 1u << 2,       /* scx_bpf_dsq_move (6.13+); else scx_bpf_dispatch_from_dsq */
+	LLM_KF_NOW = 1u << 3,            /* scx_bpf_now (6.14+); else bpf_ktime_get_ns */
+	LLM_KF_CPU_CURR = 1u << 4,       /* scx_bpf_cpu_curr (6.18+); else scx_bpf_cpu_rq()->curr */
+	LLM_KF_MIGRATION_FIELD = 1u << 5, /* task_struct.migration_disabled is readable */
+	LLM_KF_MIGRATION_BY_KERNEL = 1u << 6, /* 6.15+: the kernel keeps migration-disabled tasks local */
+	LLM_KF_EVENTS = 1u << 7,         /* scx_bpf_events (6.15+): the kernel's event counters */
+	LLM_KF_EXT_SERVER = 1u << 8,     /* rq->ext_server: a deadline server runs sched_ext tasks beside RT */
+};
+
 /* Exit information copied out of ops.exit for the daemon to log. */
 #define LLM_EXIT_REASON_LEN 128
 #define LLM_EXIT_MSG_LEN 1024

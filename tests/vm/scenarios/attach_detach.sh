@@ -3,6 +3,7 @@
 # Then kill -9: the kernel detaches within 2 s, tasks keep running, and a
 # new daemon attaches again.
 # timeout: 150
+# kernel-subset: yes
 
 mkdir -p /sys/fs/bpf && mount -t bpf bpf /sys/fs/bpf
 start_daemon configs/default.json || return
@@ -28,6 +29,23 @@ for d in /proc/[0-9]*; do
 done
 metric tasks_checked "$total"
 check "all $total fair-policy tasks are on llm_sched" test "$off" -eq 0
+
+# status names the kfunc generation the program picked on this kernel, and
+# what the kernel lacks: 6.12 has the old names and no event counters.
+kf=$(llm-schedctl status --json | jq -r '.scheduler.kernel.kfuncs // "none"')
+ev=$(llm-schedctl status --json | jq -r '.scheduler.kernel.event_counters')
+note "kernel $(uname -r): kfuncs $kf; event counters $ev"
+case "$(uname -r)" in
+    6.12.*) want="6.12 "; want_ev=false ;;
+    6.1[3-4].*) want="6.13+ "; want_ev=false ;;
+    6.*|7.0.*) want="6.13+ "; want_ev=true ;;
+    *) want="7.1+ "; want_ev=true ;;
+esac
+check "status names this kernel's kfuncs ($want...)" test "${kf#"$want"}" != "$kf"
+check "  and says whether it has event counters ($want_ev)" test "$ev" = "$want_ev"
+if [ "$want_ev" = false ]; then
+    check "  which it does not: no /sys/kernel/sched_ext/root/events" test ! -e /sys/kernel/sched_ext/root/events
+fi
 
 stop_daemon
 metric detach_ms "$STOP_MS"

@@ -2,6 +2,7 @@
 # uid+leader-comm rules match, and a live reload (SIGHUP) adding a tgid rule
 # moves a running task. Placement is checked by sampling /proc/PID/stat.
 # timeout: 180
+# kernel-subset: yes
 
 mkdir -p /sys/fs/cgroup/llm.slice/train
 start_daemon data/classes.json || return

@@ -3,6 +3,7 @@
 # them.
 # Each spinner reports the CPUs it really ran on (sched_getcpu).
 # timeout: 180
+# kernel-subset: yes
 
 # Baseline for the owner's wake-up below, in the same boot: the kernel's
 # default scheduler, the waker SCHED_FIFO and pinned to CPU 0 (what an

@@ -9,6 +9,7 @@
 # exclusivity still holds against the share).
 # vcpus: 2
 # timeout: 150
+# kernel-subset: yes
 
 start_daemon data/guard_exclusive.json || return
 harness_rt

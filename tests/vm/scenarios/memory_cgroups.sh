@@ -106,7 +106,9 @@ check "reload back: memory.max 48M" test "$(cat $cg/llm.slice/batch/memory.max)"
 # Someone else removes a class cgroup.
 for p in $(cat $cg/llm.slice/batch/cgroup.procs); do echo $p >$cg/cgroup.procs; done
 rmdir $cg/llm.slice/batch
-i=0; while [ ! -d $cg/llm.slice/batch ] && [ $i -lt 60 ]; do sleep 0.1; i=$((i + 1)); done
+# The directory appears a moment before its limits are written, and the log
+# line after both: wait for the line.
+i=0; while ! grep -q "removed by someone else; recreated" "$DAEMON_LOG" && [ $i -lt 60 ]; do sleep 0.1; i=$((i + 1)); done
 check "a removed class cgroup is recreated" test -d $cg/llm.slice/batch
 check "with its limits ($(cat $cg/llm.slice/batch/memory.max 2>/dev/null))" test "$(cat $cg/llm.slice/batch/memory.max 2>/dev/null)" = 50331648
 check "and reported" grep -q "removed by someone else; recreated" "$DAEMON_LOG"

@@ -7,6 +7,7 @@
 # The kernel boots with transparent_hugepage=always, so the daemon must say
 # that the policy overrides a boot parameter.
 # timeout: 240
+# kernel-subset: yes
 # kernel-args: transparent_hugepage=always
 
 knobs="/proc/sys/vm/swappiness=7 /proc/sys/vm/overcommit_memory=1 /proc/sys/vm/min_free_kbytes=8192

@@ -10,6 +10,7 @@
 # come back after a re-attach.
 # vcpus: 4
 # timeout: 200
+# kernel-subset: yes
 
 # The shell runs above sched_ext, so its timing holds while the class
 # fills CPUs; workloads go through $NORMAL.

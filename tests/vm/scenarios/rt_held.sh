@@ -37,10 +37,21 @@ wait $dl
 note "default scheduler beside RT: $(cat /tmp/base.rt); beside deadline: $(cat /tmp/base.dl)"
 
 start_daemon data/rt_held.json || return
-taskset -c 1 chrt -f 50 schedprobe spin --seconds 8 >/tmp/rt &
+# Without a deadline server for sched_ext tasks (6.12 and 6.19; 7.3 has it) nothing
+# runs on vCPU 1 while the spinner holds it, not even its per-CPU kernel
+# threads, and the kernel ejects any sched_ext scheduler once one waited
+# 5 s. There the spinner stays under that, and status must say why.
+rt_secs=8 loops=2000
+if [ "$(llm-schedctl status --json | jq -r .scheduler.kernel.ext_server)" = false ]; then
+    rt_secs=3 loops=1000
+    note "no deadline server for sched_ext on $(uname -r): RT spinner held to ${rt_secs} s"
+    check "status names the missing deadline server" sh -c \
+        "llm-schedctl status --json | jq -e '.scheduler.kernel.degraded | any(contains(\"deadline server\"))' >/dev/null"
+fi
+taskset -c 1 chrt -f 50 schedprobe spin --seconds $rt_secs >/tmp/rt &
 rt=$!
 sleep 0.5
-schedprobe wake --comm top-w --loops 2000 >/tmp/wake.rt
+schedprobe wake --comm top-w --loops $loops >/tmp/wake.rt
 wait $rt
 note "RT spinner: $(cat /tmp/rt); top thread: $(cat /tmp/wake.rt)"
 metric rt_wake_p99_us "$(lat p99 /tmp/wake.rt)"; metric rt_wake_max_us "$(lat max /tmp/wake.rt)"
