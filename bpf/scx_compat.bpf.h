@@ -5,7 +5,9 @@
  *
  * Kernel 6.12 named the dispatch kfuncs scx_bpf_dispatch*, 6.13 renamed them
  * scx_bpf_dsq_insert*, and 7.1 added an enq_flags argument to
- * scx_bpf_dsq_move_to_local (exported as ...___v2 in 7.3's BTF). Every
+ * scx_bpf_dsq_move_to_local (exported as ...___v2 in 7.3's BTF, beside the
+ * old names; libbpf 1.4 looks an extern up by its name without the ___
+ * suffix and so binds the old ones, which 7.3 still has). Every
  * variant is declared __weak; bpf_ksym_exists() is folded to a constant when
  * libbpf loads the program, so the verifier only sees the branch for the
  * running kernel.
@@ -30,6 +32,14 @@
 #define LLM_ENQ_HEAD bpf_core_enum_value(enum scx_enq_flags, SCX_ENQ_HEAD)
 #define LLM_ENQ_PREEMPT bpf_core_enum_value(enum scx_enq_flags, SCX_ENQ_PREEMPT)
 #define LLM_ENQ_LAST bpf_core_enum_value(enum scx_enq_flags, SCX_ENQ_LAST)
+
+/*
+ * Index clamp for arrays inside map values. clang may compute &a[i] before
+ * the bounds check it was written after; the empty asm pins the value and
+ * the mask (sizes are powers of two) gives the verifier a bound it can see.
+ */
+#define barrier_var(var) asm volatile("" : "+r"(var))
+#define LLM_IDX(i, size) ({ u32 ___i = (i); barrier_var(___i); ___i & ((size) - 1); })
 
 /*
  * Before 6.15 (SCX_OPS_ENQ_MIGRATION_DISABLED), a task that disabled its
@@ -136,8 +146,15 @@ static __always_inline u32 llm_kernel_features(void)
 {
 	u32 f = 0;
 
-	if (bpf_ksym_exists(scx_bpf_dsq_insert) || bpf_ksym_exists(scx_bpf_dsq_insert___v2))
+	/* One test per kfunc, with f pinned between them: clang folds
+	 * "a || b" over two ksym addresses into "(a | b) != 0", and the
+	 * verifier refuses bitwise operations on pointers. */
+	if (bpf_ksym_exists(scx_bpf_dsq_insert))
 		f |= LLM_KF_DSQ_INSERT;
+	barrier_var(f);
+	if (bpf_ksym_exists(scx_bpf_dsq_insert___v2))
+		f |= LLM_KF_DSQ_INSERT;
+	barrier_var(f);
 	if (bpf_ksym_exists(scx_bpf_dsq_move_to_local___v2))
 		f |= LLM_KF_MOVE_TO_LOCAL_V2;
 	if (bpf_ksym_exists(scx_bpf_dsq_move))
@@ -179,14 +196,6 @@ static __always_inline u32 llm_kernel_features(void)
 #define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
 #endif
-
-/*
- * Index clamp for arrays inside map values. clang may compute &a[i] before
- * the bounds check it was written after; the empty asm pins the value and
- * the mask (sizes are powers of two) gives the verifier a bound it can see.
- */
-#define barrier_var(var) asm volatile("" : "+r"(var))
-#define LLM_IDX(i, size) ({ u32 ___i = (i); barrier_var(___i); ___i & ((size) - 1); })
 
 #ifndef likely
 #define likely(x) __builtin_expect(!!(x), 1)
