@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Multi-stage build of llm-schedd on Debian trixie. Unbuilt on the
 # development machines (no container engine runs there); it mirrors
 # scripts/setup.sh and reads the same package list, minus the VM-lane tools.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The daemon's own costs, against the targets of the daemon issue:
 # reload latency (median under 10 ms), RSS (under 15 MiB), idle CPU (under
 # 0.5%). Two runs side by side:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # A barrier-synchronised pool beside 2x CPU oversubscription: the pool's
 # steps per second quiet and noisy under the kernel's default scheduler,
 # under nice -n -20, and under llm-schedd (the pool in a top class), in one

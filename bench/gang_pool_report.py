@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Tables for bench/gang-pool.sh: medians of the pool's steps/s and p99 step
 time per scheduler and mode, and the ratios the targets are stated in."""
 import re

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Page faults and first-touch time for 1 GiB of model weights on 4 KiB
 # pages, transparent huge pages and hugetlbfs 2 MiB pages, and the time of
 # one matrix pass over those weights (llm-bench, inference mode: one

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The product's benchmark: llm-bench (bench/llm-bench) in the VM under
 # (a) the kernel's default scheduler, (b) taskset + nice -20 for the job,
 # (c) llm-schedd with a training policy; without and with ~2x CPU

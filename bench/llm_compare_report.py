@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Tables (Markdown, stdout) and plots (docs/bench/*.png, with gnuplot) from
 the "bench:" lines of bench/vm/llm_compare.sh. Medians over repeats; the
 ratios compare runs of the same boot."""

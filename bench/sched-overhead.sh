@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Scheduler overhead: hackbench (-g 4 -l 200) throughput under llm_sched
 # against the kernel's default scheduler, in the same VM boot. Prints a
 # table of medians and the ratio. Absolute times under the TCG emulator mean

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The starvation guard: no runnable task waits longer than starvation_ms,
  * whatever its class, and the classes below a busy one keep a share of

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * llm_sched: a class-based sched_ext scheduler for hosts that run LLM jobs
  * beside other work.

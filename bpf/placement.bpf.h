@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Placement: which of a class's queues a task goes to, and which CPU runs
  * it when it wakes or must move.

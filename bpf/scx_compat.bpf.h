@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The few sched_ext helpers llm_sched needs, written for this project so the
  * build does not depend on the kernel source tree's tools/sched_ext headers.

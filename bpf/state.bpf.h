@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * State shared by the parts of llm_sched (classify, placement, guard and
  * the ops in llm_sched.bpf.c), which are one translation unit: this header

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // llm-schedd: loads the llm_sched sched_ext scheduler and applies the JSON
 // policy. See README.md for the operator's guide.
 #include <spdlog/spdlog.h>

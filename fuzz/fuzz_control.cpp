@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // libFuzzer target: the bytes an unprivileged peer can send, to the control
 // socket (one JSON line) and to the metrics endpoint (an HTTP head). A
 // request that parses must survive a round trip through request_line, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // libFuzzer target: text the daemon reads from the kernel and compares with
 // the policy: /proc/self/mountinfo lines and sysfs knob values. The kernel is
 // trusted, but another mount namespace's paths (spaces, escapes, odd option

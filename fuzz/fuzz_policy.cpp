@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // libFuzzer target: policy text -> parse -> validate -> compile -> memory
 // plans, the path every byte of an operator's file takes. Beyond "no crash,
 // no sanitizer report" it checks what the daemon relies on: a refusal always

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Builds a small sched_ext test kernel for the VM lane from Debian's kernel
 # source package, and caches it beside the kernels that setup.sh fetches.
 #

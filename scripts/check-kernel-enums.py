@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Checks that the SCX_* constants llm_sched compiles in have the values the
 running kernel expects.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The main job: installs what it needs, builds llm-schedd, boots the
 # sched_ext test kernel under qemu, runs the daemon with
 # configs/default.json beside a forward/backward demo workload and CPU

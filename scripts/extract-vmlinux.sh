@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Extracts the vmlinux ELF from a zstd-compressed x86 bzImage (Debian's).
 #
 #   scripts/extract-vmlinux.sh BZIMAGE OUT

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Builds the libFuzzer targets in fuzz/ with clang-19 (ASan+UBSan) and runs
 # each for a fixed time. Exits non-zero, with the input that did it, on any
 # crash, sanitizer report or broken invariant.

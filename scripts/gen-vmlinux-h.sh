@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Regenerates bpf/vmlinux/vmlinux.h from the test kernel's BTF.
 #
 #   scripts/gen-vmlinux-h.sh [KERNEL_DIR]     (default: what setup.sh caches)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Installs everything llm-schedd needs to build and test on Debian 12, and
 # fetches the sched_ext test kernel. Idempotent: a second run changes nothing
 # and takes about a second.

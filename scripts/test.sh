@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Runs every test: unit and CLI tests, the same under ASan+UBSan, 45 s
 # of fuzzing per libFuzzer target, and the VM lane on the real
 # sched_ext kernel. Installs what it needs first (scripts/setup.sh). Exits

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // llm-bench: a workload shaped like LLM training and inference, for
 // comparing schedulers and memory setups side by side.
 //

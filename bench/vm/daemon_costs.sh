@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Guest side of bench/daemon-costs.sh: with llm_sched attached, the
 # daemon's reload latency (by request and by SIGHUP, from the daemon
 # receiving it to the new tables being live), its RSS, and its CPU use

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Guest side of bench/gang-pool.sh: a barrier-synchronised spinning pool
 # (schedprobe pool: one thread per vCPU, 2 ms of work per step, spinning at
 # the barrier as OpenMP and ggml do) in the top class, quiet and beside 2x

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Guest side of bench/llm-compare.sh: llm-bench under (a) the kernel's
 # default scheduler, (b) what an operator does without llm-schedd (taskset
 # + nice -20 for the job) and (c) llm-schedd with a training policy; each

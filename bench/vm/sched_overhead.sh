@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Guest side of bench/sched-overhead.sh: hackbench under the kernel's
 # default scheduler and under llm_sched, in one boot, sandwiched
 # (default, llm_sched, default) so drift inside the run shows.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The client's end of the control socket, used by llm-schedctl.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "control/control_socket.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The daemon's end of the control socket (/run/llm-schedd/control.sock):
 // a Unix stream socket, one request and one reply per connection. The
 // file mode lets root and the control group connect; SO_PEERCRED and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The optional Prometheus endpoint: a loopback TCP listener that answers
 // GET /metrics, from the daemon's loop; connections wait for their request
 // in PendingRequests.

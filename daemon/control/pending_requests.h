@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Accepted connections, from the first byte of the request to the last
 // byte of the reply. The daemon's loop polls them beside its other
 // descriptors and reads or writes whatever is ready, never blocking: a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // llm-schedctl: look at and steer the running llm-schedd.
 //
 //   llm-schedctl [--socket PATH] status [--json]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "memory/cgroup_backend.h"
 
 #include <libcgroup.h>

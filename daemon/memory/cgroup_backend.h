@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Every change CgroupTree makes to cgroupfs: create and remove a cgroup,
 // write one interface file, move a process, switch a controller on or off
 // for a cgroup's children. CgroupTree itself only reads cgroupfs.

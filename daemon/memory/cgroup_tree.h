@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Makes the class cgroups of a CgroupPlan exist with their limits, moves
 // processes into them, and takes it all away on stop.
 //

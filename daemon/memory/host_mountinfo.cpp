@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "memory/host_mountinfo.h"
 
 #include "util/read_file.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // What is mounted in the host's mount namespace: PID 1's mountinfo.
 #pragma once
 

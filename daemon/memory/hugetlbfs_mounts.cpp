@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "memory/hugetlbfs_mounts.h"
 
 #include <fcntl.h>

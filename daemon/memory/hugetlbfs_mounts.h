@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Makes the policy's hugetlbfs mounts exist, and takes away the ones it made.
 //
 // Before anything changes, every wanted path is looked at on the live

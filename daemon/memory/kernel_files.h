@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The kernel's tunable files (/proc/sys, /sys/kernel/mm, ...) as the knob
 // store reads and writes them. The host's implementation makes one read or
 // one write(2) per call, so the kernel's errno reaches the message; tests

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Applies memory knobs to the running kernel: records each file's original
 // value before the first write, writes, reads back, and restores.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "memory/memory_manager.h"
 
 #include <spdlog/spdlog.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Everything the daemon does to host memory, behind one interface: knobs
 // (sysctl, THP, MGLRU, hugetlb pools), hugetlbfs mounts, class cgroups and
 // the placement of processes into them.

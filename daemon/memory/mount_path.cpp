@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "memory/mount_path.h"
 
 #include <dirent.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Looks at a hugetlbfs mount path on the live system without following a
 // symbolic link anywhere in it, and opens it for mount(2) the same way.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The one effect hugetlbfs mounts need: mount or unmount a path, in the
 // host's mount namespace.
 //

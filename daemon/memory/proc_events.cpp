@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "memory/proc_events.h"
 
 #include <linux/cn_proc.h>

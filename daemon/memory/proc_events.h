@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // New and changed processes, from the kernel's proc connector.
 //
 // exec, comm and uid events are what can make a process match a class's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "memory/process_scan.h"
 
 #include <dirent.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Reads the facts placement needs about processes from /proc.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The cgroup v2 tree a policy asks for: one cgroup per class that has a
 // `memory` section, under memory.cgroup_root, with the files to write. Pure.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "plan/hugetlbfs_plan.h"
 
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // hugetlbfs mounts: the mount options a policy entry means, and what
 // /proc/self/mountinfo says is mounted at a path. Pure.
 #pragma once

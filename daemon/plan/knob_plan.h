@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The memory knobs the daemon may touch, and the list of file writes a
 // policy asks for. Pure: paths are computed, not probed.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Percentiles from the BPF log2 latency histogram. Pure.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Which class's cgroup a process belongs in. Pure: the caller reads /proc.
 //
 // Rules are tried in file order and the first match wins, as in the

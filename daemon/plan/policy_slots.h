@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The two-slot policy table, and the order of a push.
 //
 // BPF callbacks read `active_slot` once and then use that slot for the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Policy + machine -> the table the BPF scheduler reads. Pure: the only
 // outside fact, a cgroup path's id, comes through a resolver the caller
 // supplies (the real one stats cgroupfs; tests pass a map).

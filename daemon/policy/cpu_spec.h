@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // CPU sets written relative to the machine, so that one policy fits any
 // host. Pure: resolved against a Machine.
 //

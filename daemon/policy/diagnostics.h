@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Errors found in a policy: each names the JSON path, what is wrong and
 // how to fix it, so an operator can act on every one from a single run.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "policy/guard_timing.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The starvation guard's timing, from starvation_ms and guard_share_pct.
 // Pure; bpf/guard.bpf.h explains how these bound a wait.
 #pragma once

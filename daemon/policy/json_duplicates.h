@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Keys given twice in one JSON object. The JSON library keeps the last one
 // silently, so `"priority": 90, "priority": 5` would mean 5 with no word;
 // a policy must say what it means once. Pure.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Facts about the host that a policy is validated and compiled against.
 // Plain data so tests can describe any machine; service/machine_probe.h
 // reads the real one.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // JSON text -> Policy. Structural checks only (types, ranges, unknown keys);
 // checks against the machine live in validate.h.
 #pragma once

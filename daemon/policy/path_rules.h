@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Where the daemon may change the file system: hugetlbfs mount points and
 // cgroups. Pure: the rules on the path text, and for mounts the decision on
 // what a path holds on the live system, as memory/mount_path.cpp finds it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The validated, immutable policy: what the operator asked for, in typed
 // form, before it is compiled against a machine.
 #pragma once

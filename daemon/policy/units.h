@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Parsers for the human-friendly values operators write in a policy.
 #pragma once
 

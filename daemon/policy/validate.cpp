@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "policy/validate.h"
 
 #include "policy/cpu_spec.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Checks of a parsed policy against the machine it is to run on.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The policy language's vocabulary for memory: which sysctls, THP keys and
 // values a policy may name, the ranges they accept, and the rule that caps
 // a hugetlb pool. Pure data; the parser, the schema and the knob plan

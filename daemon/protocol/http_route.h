@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The metrics endpoint's only job: answer GET /metrics. Pure, so the
 // request handling is tested without a socket.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "protocol/mark_request.h"
 
 #include <nlohmann/json.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The phase socket's wire format and who may mark whom. Pure: the socket
 // code hands in the line, the peer's uid (SO_PEERCRED) and the target's
 // owner as /proc says.

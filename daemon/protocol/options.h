@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Command line of llm-schedd. Pure: parse() never touches the system.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The control socket's wire format and who may do what. Pure: the socket
 // code hands in the bytes and the peer's credentials.
 //

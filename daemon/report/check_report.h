@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // What `llm-schedd --check` prints for a valid policy: the compiled plan
 // (classes in priority order with their slices and CPU sets, memory knobs,
 // mounts, cgroups, rules) in a stable form, so golden tests can compare it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The policy `llm-schedd --example` prints: a training host's policy fitted
 // to the machine it runs on (its CPUs, NUMA nodes, memory and huge page
 // sizes), with "$comment" keys that say how each part was chosen. Pure.

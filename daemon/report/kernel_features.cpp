@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "report/kernel_features.h"
 
 #include "llm_schedd/intf.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // What the running kernel's sched_ext offers, as the BPF program found it
 // at ops.init (intf.h's llm_kernel_feature bits), told in words for `status`
 // and the attach log. Pure: bits in, text out.

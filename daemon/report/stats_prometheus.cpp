@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "report/stats_prometheus.h"
 
 #include <cstdio>

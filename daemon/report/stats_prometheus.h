@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Scheduler and daemon stats in the Prometheus text exposition format
 // (version 0.0.4). Pure: the caller gathers the numbers.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Formatting of scheduler stats for people (table) and programs (JSON).
 // Pure: the callers read the maps and sysfs.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "sched/bpf_scheduler.h"
 
 #include <bpf/bpf.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Owns the llm_sched BPF object: open/load, policy table pushes, attach,
 // detach, stats and the kernel's exit record. One instance per attach; a
 // re-attach after an ejection builds a fresh one.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "sched/grace_period.h"
 
 #include <bpf/bpf.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // An RCU grace period on demand, from user space: returns once every BPF
 // program that was running when it was called has finished.
 //

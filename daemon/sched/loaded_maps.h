@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Finds the maps of the llm_sched instance loaded right now, for readers
 // other than the daemon that loaded it (llm-schedctl). Needs CAP_BPF and
 // CAP_SYS_ADMIN (root), like any lookup of another process's BPF objects.

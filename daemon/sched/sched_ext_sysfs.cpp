@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "sched/sched_ext_sysfs.h"
 
 #include <filesystem>

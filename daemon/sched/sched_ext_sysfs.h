@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // What the kernel says about sched_ext under /sys/kernel/sched_ext.
 #pragma once
 

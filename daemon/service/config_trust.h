@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Whether the daemon may act on a policy file. The policy decides which
 // threads run first and which kernel settings, pools and cgroup limits
 // change, so whoever can write the file, or replace it, controls the host:

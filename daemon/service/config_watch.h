@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Notices changes to the policy file through inotify on its directory, so
 // that saves by atomic rename (write a temporary file, rename it over the
 // policy) are seen as well as writes in place. The daemon debounces and

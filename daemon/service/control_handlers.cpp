@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "service/control_handlers.h"
 
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The answers to control requests (status, stats, reload) and the
 // Prometheus text, from a read-only view of the daemon. Reload is the one
 // request that changes anything; it goes through the callback.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The running daemon: start-up, the loop, and shutdown. It owns the parts
 // and wires them together:
 //   supervisor.h          attach, ejection and re-attach, CPU hotplug

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "service/endpoints.h"
 
 #include <grp.h>

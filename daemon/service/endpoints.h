@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // What the policy's daemon section opens: the control socket (its group),
 // the optional metrics listener and the optional watch on the policy file.
 // A reload changes them as the reload transaction's endpoints port: stage

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The generation the daemon runs: the policy, its compiled tables, and
 // the generation number those tables carry. The reload replaces it; a CPU
 // hotplug recompiles its tables in place (a new generation, same policy).

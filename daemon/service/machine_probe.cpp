@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "service/machine_probe.h"
 
 #include <dirent.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The host's facts as the kernel reports them now.
 #pragma once
 

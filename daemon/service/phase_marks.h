@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The phase socket (/run/llm-schedd/phase.sock): every local user may
 // connect, and each request marks one thread or process that the peer owns
 // (protocol/mark_request.h has the rule; SO_PEERCRED says who the peer is).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "service/policy_source.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Reads a policy file and turns it into a validated, compiled policy, or a
 // complete list of what is wrong with it. Nothing here changes the system.
 #pragma once

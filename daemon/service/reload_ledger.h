@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // What the daemon remembers of reloads, for status, Prometheus and
 // systemd's STATUS= line.
 #pragma once

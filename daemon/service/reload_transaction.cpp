@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The reload transaction. The caller has already read, parsed, validated
 // and compiled the next policy; nothing of that touched the system.
 //

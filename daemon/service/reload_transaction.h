@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // A reload as one transaction: stage, commit, roll back. The rules are in
 // reload_transaction.cpp's opening comment; the effects sit behind the
 // three ports below, so the ordering and the rollback are unit-tested with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Keeps llm_sched attached while the policy wants it: loads and attaches
 // it, notices an ejection by the kernel and re-attaches with exponential
 // backoff (1, 2, 4 ... 32 s), gives up after scheduler.max_reattach

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Reads a whole file into a string; on failure *err holds the errno.
 #pragma once
 

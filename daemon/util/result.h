@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The daemon's one error style: a function that can fail returns a
 // [[nodiscard]] Result<T> (a value, or an error message that says where,
 // what, and how to fix it) or a Status (nothing, or such a message).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Small files the daemon must not lose half-written: the saved original
 // values of what it changes. Written to a temporary, synced, then renamed.
 #pragma once

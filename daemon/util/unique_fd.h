@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // A file descriptor that closes itself.
 #pragma once
 

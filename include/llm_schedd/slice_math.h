@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Slice and latency arithmetic shared by the BPF scheduler and the daemon.
  * Static inline, integer-only, no loops the verifier cannot bound, so the

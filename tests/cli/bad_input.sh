@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Bad policy files get a clear error (file, JSON path, what, fix) and exit 1,
 # through the real binary, and a refused start leaves the system as it was.
 # The policy cases live in tests/data/bad_policies (NAME.json, and in

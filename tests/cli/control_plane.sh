@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The daemon's control plane on the host, scheduler off (memory-only mode,
 # so no sched_ext is needed): the control socket and who may use it, live
 # reload by request, by SIGHUP and by file change (atomic rename, a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
 # The first commands a new user runs work on this host, whatever its size:
 # `llm-schedd --example` prints a policy that the schema accepts and that
 # `--check` passes here, and so does the shipped configs/default.json.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # llm-bench and the huge-page C API on the host: both modes run and report
 # every field; 4 KiB weights take one fault per page, THP weights (where the
 # host allows THP) take at least 100x fewer. Keeps the benchmark from

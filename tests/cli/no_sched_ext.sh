@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # On a kernel without sched_ext, llm-schedd says so in one clear line and
 # exits non-zero without crashing. Skipped (exit 0 with a note) only where
 # the host kernel does have sched_ext; the VM lane covers that side.

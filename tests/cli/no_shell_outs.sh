@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # No shell-outs: nothing from a policy can become a command line. The daemon
 # imports no function that starts a program (it forks only to join PID 1's
 # mount namespace, and that child calls mount/umount and exits), and the

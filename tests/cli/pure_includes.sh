@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The pure library is told apart by folder (CMakeLists.txt: LLM_PURE_DIRS).
 # A file there may not include a logging, BPF, cgroup or systemd library, a
 # system header for effects, or a header from an effect folder; policy/

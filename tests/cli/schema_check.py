@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Every shipped policy validates against configs/llm-schedd.schema.json, and
 typical mistakes do not (so the schema is not vacuous)."""
 import json

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """The schema and the parser agree. Every shipped policy, every bad-input
 case (tests/data/bad_policies), the fuzz seeds, and a few hundred
 deterministic mutations of them go through both configs/llm-schedd.schema.json

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # configs/llm-schedd.service passes `systemd-analyze verify` and keeps its
 # `systemd-analyze security` exposure at or below 5.0 ("OK"), with the
 # protections the README names in force: read-only kernel tunables, no

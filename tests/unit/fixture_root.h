@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // A temporary directory tree for the tests of effectful units (oomd's
 // fixture style): created empty, removed with everything in it.
 #pragma once

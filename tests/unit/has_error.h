@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Test helper: whether a diagnostic at `path` mentions `needle` in its
 // message or its fix.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The cgroup tree against a fixture cgroupfs (oomd's style): what it makes,
 // what it records, where processes go back to, and what it leaves alone.
 #include <catch2/catch_test_macros.hpp>

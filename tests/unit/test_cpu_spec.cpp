@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // CPU sets relative to the machine, and the shipped default policy on any host.
 #include <catch2/catch_test_macros.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include <catch2/catch_test_macros.hpp>
 
 #include "llm_schedd/intf.h"

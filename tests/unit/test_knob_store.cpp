@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The knob store against a fixture tree (oomd's style) and against a fake
 // kernel whose knobs move each other, as THP and min_free_kbytes do.
 #include <catch2/catch_test_macros.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The reload transaction with fake ports that fail on command at each step:
 // what runs in which order, and that a refused reload leaves the live
 // generation everywhere, or says loudly that it could not.

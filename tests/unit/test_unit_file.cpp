@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // configs/llm-schedd.service and the daemon agree on what it may write:
 // the unit's ReadWritePaths= are exactly the daemon's writable paths, and
 // those cover every kernel file a memory plan can produce.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Shared by the initramfs builders: copy a binary and every shared library
 # it links (found with ldd) into a staging tree.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Packs the VM lane's base initramfs: busybox, the project's binaries, every
 # shared library they link (found with ldd), and the workload tools the
 # scenarios use. Scenarios travel in a second, tiny cpio appended at boot.

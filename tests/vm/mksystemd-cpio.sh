@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # An extra initramfs layer for scenarios with "# systemd: yes": the host's
-# systemd as PID 1 (no generators, no journald), the target and slice units
-# it needs, configs/llm-schedd.service installed as an operator would, and a
-# runner unit that executes the scenario and ships its output.
+# systemd as PID 1 (no generators), journald (volatile, in /run/log/journal),
+# the target and slice units it needs, configs/llm-schedd.service installed
+# as an operator would, and a runner unit that executes the scenario and
+# ships its output.
 #
 #   mksystemd-cpio.sh OUT.cpio SOURCE_DIR
 set -euo pipefail
@@ -13,7 +15,8 @@ stage="$(mktemp -d)"; trap 'rm -rf "$stage"' EXIT
 
 stage_binary "$stage" /lib/systemd/systemd /lib/systemd/systemd
 stage_binary "$stage" /lib/systemd/systemd-shutdown /lib/systemd/systemd-shutdown
-for b in systemctl systemd-analyze; do stage_binary "$stage" "$(command -v "$b")" "/usr/bin/$b"; done
+stage_binary "$stage" /lib/systemd/systemd-journald /lib/systemd/systemd-journald
+for b in systemctl systemd-analyze journalctl; do stage_binary "$stage" "$(command -v "$b")" "/usr/bin/$b"; done
 # Mount units run util-linux mount(8) and umount(8), not busybox's.
 for b in mount umount; do
     stage_binary "$stage" "/usr/bin/$b" "/usr/bin/$b"
@@ -24,16 +27,12 @@ mkdir -p "$units" "$stage/lib/systemd/system" "$stage/var/log" "$stage/etc/llm-s
 cp /lib/systemd/system/*.target /lib/systemd/system/user.slice "$stage/lib/systemd/system/"
 printf 'ID=debian\nNAME="llm-schedd VM lane"\n' >"$stage/etc/os-release"
 : >"$stage/etc/machine-id"
+cp /lib/systemd/system/systemd-journald.service /lib/systemd/system/systemd-journald.socket \
+    /lib/systemd/system/systemd-journald-dev-log.socket /lib/systemd/system/systemd-journald-audit.socket \
+    "$stage/lib/systemd/system/"
 cp "$src/configs/llm-schedd.service" "$units/"
 # Operators install the binary in /usr/sbin; the base image has it in /usr/bin.
 ln -s /usr/bin/llm-schedd "$stage/usr/sbin/llm-schedd"
-mkdir -p "$units/llm-schedd.service.d"
-cat >"$units/llm-schedd.service.d/vm-log.conf" <<'U'
-# No journald in the VM: keep the daemon's log where the scenario reads it.
-[Service]
-StandardOutput=append:/var/log/llm-schedd.log
-StandardError=inherit
-U
 cat >"$units/llm-scenario.target" <<'U'
 [Unit]
 Description=VM lane scenario
@@ -44,6 +43,8 @@ cat >"$units/llm-scenario.service" <<'U'
 [Unit]
 Description=VM lane scenario runner
 DefaultDependencies=no
+Wants=systemd-journald.service
+After=systemd-journald.service
 [Service]
 Type=simple
 ExecStart=/scenario/systemd-runner.sh

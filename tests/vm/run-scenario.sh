@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Boots the sched_ext test kernel under qemu (TCG) with one scenario and
 # judges the result from the outside.
 #

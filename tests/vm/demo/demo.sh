@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # The main job's guest side: llm-schedd with configs/default.json, the
 # llm-demo workload marking forward/backward phases, and background noise.
 # Output goes to the console (shown live by the host) and to the results.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Helpers for VM scenarios (sourced by /init before the scenario).
 # A scenario calls check/fail/note; the last line says PASS or FAIL.
 

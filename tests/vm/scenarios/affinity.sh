@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # A task's own affinity wins: pinned by taskset to CPU 3 in a class whose
 # forward set is 0-1, it runs only on CPU 3 and the fallback is counted.
 # timeout: 120

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # llm_sched attaches from the default policy, every task is on it, no BPF
 # object is pinned, and SIGTERM detaches it within 2 s with exit code 0.
 # Then kill -9: the kernel detaches within 2 s, tasks keep running, and a

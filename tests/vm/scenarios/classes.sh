@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Classification from the outside: cgroup moves are followed, comm and
 # uid+leader-comm rules match, and a live reload (SIGHUP) adding a tgid rule
 # moves a running task. Placement is checked by sampling /proc/PID/stat.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # A scheduler error (test-only policy flag: scx_bpf_error after 3000
 # dispatches) is logged with the kernel's reason, re-attached with backoff
 # twice, and then the daemon runs on without llm_sched and says so.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # cpus_exclusive: while the train class has runnable threads, background
 # spinners never run on its CPUs (0-1); once train is quiet they borrow
 # them.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # A barrier-synchronised pool in the top class beside 2x CPU
 # oversubscription: two threads that spin 2 ms of work per step and then
 # spin at a barrier (as OpenMP and ggml pools do), and four background CPU

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Exclusivity never outranks the starvation bound: a class owns CPU 1
 # exclusively and always has a runnable thread there; a background task
 # pinned to CPU 1 (taskset) can run nowhere else. Before, the kernel ejected

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # The bound at scale: a top class that fills both vCPUs, and 128 CPU-bound
 # waiters in two lower classes (64 per vCPU), served oldest first across
 # classes.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # The starvation bound covers the top class too: four CPU-bound threads in
 # a top class with FIFO order on 2 vCPUs, one more in a class that shares
 # the top priority, and one background spinner. Before the bound covered

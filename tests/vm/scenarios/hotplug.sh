@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # CPU hotplug under llm_sched: vCPUs 3 and then 2 go offline and come back
 # while a forward and a backward thread spin among CPU hogs. The scheduler
 # stays attached (ops.cpu_online/offline; without them the kernel ejects it),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Kernel threads under a job that fills every CPU: they are not classified,
 # never preempted or moved by class logic, and do not wait behind the
 # classes. A top class with 20 ms slices fills both vCPUs, mid-class threads

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # The daemon's life as systemd sees it, and its control socket's rules:
 # - sd_notify (a stand-in listener): READY with a STATUS, WATCHDOG pings at
 #   half of WATCHDOG_USEC, RELOADING then READY on SIGHUP, STOPPING on TERM;

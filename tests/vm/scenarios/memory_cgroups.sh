@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Class cgroups, placement, hugetlbfs and per-size THP on the real kernel.
 # The daemon creates /llm.slice/{train,batch} through libcgroup with every
 # limit read back; moves a process that was running before it started (the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Memory knobs on the real kernel: every allowlisted sysctl, THP and
 # khugepaged file, MGLRU and a 2M hugetlb pool is set and read back, and the
 # originals come back on SIGTERM. After a kill -9 the restarted daemon

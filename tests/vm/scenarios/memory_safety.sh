@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # What the daemon will not do to a host, on the real kernel.
 # 1. Mount paths: a non-empty directory, a path through a symbolic link, an
 #    existing directory under /dev and a system tree are refused at start,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Replies never block the daemon's loop. 64 Prometheus scrapers with a tiny
 # receive buffer each ask for /metrics on a 32-class policy and never read;
 # the reply (tens of KiB: every class's counters, per-CPU runtime and wait

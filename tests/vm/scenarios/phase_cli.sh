@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Phase marks and who may set them: an unprivileged user marks its own
 # threads (C API, `llm-schedctl phase -- CMD`), cannot mark root's or
 # another user's threads; root can mark any thread by --tid. A switch

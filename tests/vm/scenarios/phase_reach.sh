@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Phase marks that reach every thread of a job (include/llm_schedd/phase.h).
 # The class runs unmarked threads on CPUs 2-3, forward on 0, backward on 1,
 # so every sample says which mark a thread is under. phasemark (tools/)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Per-phase core pinning: a forward thread (CPUs 0-1) and a backward thread
 # (CPUs 2-3) sample their CPU thousands of times; every sample is in the
 # thread's set, before the swap and from 50 ms after it.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # A 1 ms sleeper under 8 CPU hogs, in one boot with 2 vCPUs: default
 # scheduler at nice 0, default at SCHED_FIFO (the emulator's floor), then
 # llm_sched with the sleeper in a high class and in the hogs' low class.

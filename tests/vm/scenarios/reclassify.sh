@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Reclassification follows every change the rules can see: a rename that
 # changes only the last byte of the 16-byte comm (the thread renames
 # itself, as /proc/PID/comm of another process cannot be written), and a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Reload under load: 1000 reloads alternate two policies that swap the
 # forward and backward CPU sets while a forward thread and a backward thread
 # sample their CPU under a CPU hog. Outside each switch window (request

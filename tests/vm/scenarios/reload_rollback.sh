@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # A refused reload leaves nothing of itself behind. Generation 1 serves
 # metrics on :9481, keeps the control socket root-only and watches no
 # file. The next policy moves metrics to :9482, gives the socket to group

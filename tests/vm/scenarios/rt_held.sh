@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # A CPU held by an RT or deadline task is never "between tasks": a waking
 # top-class thread is not parked behind it. vCPU 1 runs a SCHED_FIFO
 # spinner (95% of it; the kernel leaves the rest to the normal classes),

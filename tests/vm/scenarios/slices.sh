@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # History-based slices: a task with 100 us bursts is given a slice within 2x
 # of the class min (500 us); a CPU hog sits at the class max (20 ms).
 # timeout: 150

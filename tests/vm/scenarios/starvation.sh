@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # A low-class spinner under 100% high-priority load (one high-class spinner
 # per vCPU) keeps running; 30 s, no ejection.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Every counter of `llm-schedctl stats` counts what its name says: each is
 # driven by a workload whose count is known, and its change compared with
 # that count (class counters, the kernel-thread row and the guard and RT

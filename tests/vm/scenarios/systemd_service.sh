@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # configs/llm-schedd.service under the real systemd (PID 1 in the guest),
 # installed as an operator would: Type=notify start with STATUS, sandbox
 # and capability bounding set in force, ExecReload, the watchdog kept fed,
@@ -6,7 +7,9 @@
 # files outside ReadWritePaths= are read-only even for root, while the
 # policy's sysctls and THP settings still apply. The hugetlbfs mount is a
 # transient .mount unit that PID 1 makes in the host's namespace, and the
-# proc connector must place a process that execs.
+# proc connector must place a process that execs. The daemon logs through
+# journald with a priority per record: a refused reload shows up in
+# `journalctl -p err -u llm-schedd`.
 # systemd: yes
 # timeout: 300
 
@@ -22,7 +25,7 @@ gen() { llm-schedctl status --json | jq .generation; }
 
 if ! timeout 60 systemctl start llm-schedd; then
     fail "systemctl start llm-schedd failed"
-    systemctl stop llm-schedd; tail -n 30 /var/log/llm-schedd.log; return
+    systemctl stop llm-schedd; journalctl -q -u llm-schedd --no-pager | tail -n 30; return
 fi
 check "systemctl start returns with the unit active ($(prop ActiveState)/$(prop SubState))" \
     test "$(prop ActiveState)" = active
@@ -81,6 +84,27 @@ for i in $(seq 30); do [ "$(gen)" = 2 ] && break; sleep 0.1; done
 check "systemctl reload: generation 2 ($(gen))" test "$(gen)" = 2
 check "  and the unit is active again ($(prop SubState))" test "$(prop ActiveState)" = active
 
+# journald priorities: the daemon logs through the journal with a priority
+# per record, so a refused reload is an error and the attach line is not.
+cp /etc/llm-schedd/policy.json /tmp/good.json
+echo '{"classes": [' >/etc/llm-schedd/policy.json
+systemctl reload llm-schedd
+for i in $(seq 50); do journalctl -q -p err -u llm-schedd -o cat | grep -q refused && break; sleep 0.1; done
+note "journalctl -p err -u llm-schedd: $(journalctl -q -p err -u llm-schedd -o cat | head -n 3 | tr '\n' ' ')"
+check "a refused reload is in journalctl -p err -u llm-schedd" \
+    sh -c "journalctl -q -p err -u llm-schedd -o cat | grep -q 'refused'"
+check "  the info-level attach line is in the unit's journal" \
+    sh -c "journalctl -q -u llm-schedd -o cat | grep -q 'scheduler llm_sched attached'"
+check "  but not among its errors" sh -c "! journalctl -q -p err -u llm-schedd -o cat | grep -q 'attached'"
+check "  and it carries SYSLOG_IDENTIFIER=llm-schedd" \
+    sh -c "journalctl -q -p err -u llm-schedd -o verbose | grep -q 'SYSLOG_IDENTIFIER=llm-schedd'"
+check "  while generation 2 stays live ($(gen))" test "$(gen)" = 2
+cp /tmp/good.json /etc/llm-schedd/policy.json
+systemctl reload llm-schedd
+# The file watch may reload it too: one generation or two.
+for i in $(seq 50); do [ "$(gen)" -ge 3 ] && break; sleep 0.1; done
+check "the good policy back: a new generation ($(gen))" test "$(gen)" -ge 3
+
 check "WatchdogSec=10s reached the daemon" test "$(prop WatchdogUSec)" = 10s
 note "waiting 22 s: without pings systemd would kill the daemon after 10 s"
 sleep 22
@@ -110,4 +134,4 @@ check "  the policy's sysctls are back ($(cat /proc/sys/vm/swappiness))" test "$
 check "  llm.slice is gone" test ! -e /sys/fs/cgroup/llm.slice
 check "  and the placed process is back where it was ($(cgroup_of $pre))" test "$(cgroup_of $pre)" = "$pre_cg"
 kill $pre
-echo "--- /var/log/llm-schedd.log"; tail -n 20 /var/log/llm-schedd.log
+echo "--- journalctl -u llm-schedd"; journalctl -q -u llm-schedd -o short-monotonic --no-pager | tail -n 30

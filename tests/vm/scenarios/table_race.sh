@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # The two-slot policy table is never rewritten while a callback may read
 # it: reloads and CPU hotplug pushes land in the same pass of the daemon's
 # loop (vCPU 3 goes offline, then SIGHUP at once: the loop reads the signal,

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * notify-listen: stands in for systemd's side of the sd_notify protocol.
  * Binds a Unix datagram socket and prints every message received, one

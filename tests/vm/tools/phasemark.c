@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * phasemark: where each kind of thread of a job runs as process marks,
  * thread marks and role rules come and go. Time runs in epochs of

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * reloader: many live reloads from one process, for vm.reload_load. Under
  * emulation every fork+exec of a shell loop costs more than the reload

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * schedprobe: measures what the VM scenarios assert, from inside a task.
  *

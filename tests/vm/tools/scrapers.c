@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * scrapers: metrics clients that ask and never read, for vm.metrics_backpressure.
  * Opens N loopback TCP connections to the metrics port with a tiny receive

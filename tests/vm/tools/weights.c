@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Allocates a weights buffer through the huge-page C API (hugemem.h), touches
  * it, and says what it got: the VM lane checks HugePages_Free against it,
  * and bench/hugepage-faults.sh compares first-touch cost across page kinds.

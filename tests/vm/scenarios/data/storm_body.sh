@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # The body of storm_2vcpu.sh and storm_4vcpu.sh: 120 s of hostile load that
 # a local user can create. At once:
 #   - stress-ng --aggressive: CPU hogs, a fork storm, affinity churn, and
