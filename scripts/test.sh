@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Runs every test: unit and CLI tests, the same under ASan+UBSan, 45 s
-# of fuzzing per libFuzzer target, and the VM lane on the real
+# of fuzzing per libFuzzer target, the Debian package built, installed and
+# purged on this host, and the VM lane on the real
 # sched_ext kernel. Installs what it needs first (scripts/setup.sh). Exits
 # non-zero if anything fails.
 #
@@ -11,6 +12,7 @@
 #   LLM_TEST_KERNELS=all                    (the whole VM lane on every cached kernel)
 #   LLM_TEST_KERNELS="6.12.118-llm 6.19.14+deb13-amd64"   (on these, by cache name)
 #   LLM_TEST_SKIP_612=1                     (default run: no 6.12 build and subset)
+#   LLM_TEST_SKIP_PACKAGE=1                 (no Debian package build and install test)
 #
 # By default the VM lane runs whole on the newest kernel (setup.sh), then
 # scripts/build-kernel.sh builds (or reuses) the 6.12 kernel and the
@@ -44,6 +46,11 @@ step "unit and CLI tests under ASan+UBSan"
 
 step "fuzzing: libFuzzer, clang-19, ${LLM_TEST_FUZZ_SECONDS:-45} s per target (scripts/fuzz.sh)"
 "$root/scripts/fuzz.sh" "${LLM_TEST_FUZZ_SECONDS:-45}"
+
+if [[ -z "${LLM_TEST_SKIP_PACKAGE:-}" ]]; then
+    step "Debian package: build, lintian, install, verify, purge (tests/package/deb.sh)"
+    "$root/tests/package/deb.sh" "$root" "$root/build/deb"
+fi
 
 cache="${LLM_SCHEDD_CACHE:-/var/cache/llm-schedd}"
 matrix="$root/build/vm-matrix.tsv"

@@ -37,6 +37,7 @@ const char* kUsage =
     "usage: llm-schedctl [--socket PATH] status [--json]\n"
     "       llm-schedctl [--socket PATH] stats [--json | --prometheus] [--watch [SEC]]\n"
     "       llm-schedctl [--socket PATH] reload [--json]\n"
+    "       llm-schedctl [--socket PATH] verify [--json]\n"
     "       llm-schedctl task TID... [--json]\n"
     "       llm-schedctl phase forward|backward|none [--tid TID | --pid PID | --process] [-- COMMAND [ARGS...]]\n";
 
@@ -89,6 +90,11 @@ int cmd_status(bool json)
                 r->value("generation", 0ULL), (*r)["reloads"].value("ok", 0ULL), (*r)["reloads"].value("refused", 0ULL));
     for (const auto& c : (*r)["classes"])
         std::printf(" %s", c.get<std::string>().c_str());
+    if (r->contains("drift")) {
+        auto drifted = (*r)["drift"].value("drifted", 0ULL);
+        std::printf("\ndrift: %llu of %llu settings differ from the live policy%s", drifted,
+                    (*r)["drift"].value("checked", 0ULL), drifted ? " (llm-schedctl verify says which)" : "");
+    }
     std::printf("\nscheduler: %s (sched_ext %s%s%s), %llu ejections%s\n",
                 s.value("attached", false)   ? "llm_sched attached"
                 : !s.value("wanted", true)    ? "off by policy"
@@ -152,6 +158,19 @@ int cmd_stats(control::Format format, double watch_s)
             return 0;
         std::this_thread::sleep_for(std::chrono::duration<double>(watch_s));
     }
+}
+
+// Exit 1 when anything drifted: scripts and monitoring can act on it.
+int cmd_verify(bool json)
+{
+    auto r = ask(control::Command::Verify);
+    if (!r)
+        return 1;
+    if (json)
+        std::printf("%s\n", r->dump(2).c_str());
+    else
+        std::fputs(r->value("text", std::string()).c_str(), stdout);
+    return r->value("drifted", 0ULL) == 0 ? 0 : 1;
 }
 
 int cmd_reload(bool json)
@@ -336,6 +355,8 @@ int main(int argc, char** argv)
     }
     if (cmd == "reload")
         return rest.size() <= 1 && (rest.empty() || json) ? cmd_reload(json) : usage_error("reload takes --json only");
+    if (cmd == "verify")
+        return rest.size() <= 1 && (rest.empty() || json) ? cmd_verify(json) : usage_error("verify takes --json only");
     if (cmd == "task") {
         std::vector<int> tids;
         for (size_t i = 0; i < rest.size() - (json ? 1 : 0); ++i) {

@@ -72,6 +72,11 @@ public:
 
     [[nodiscard]] const CgroupPlan& plan() const { return plan_; }
     [[nodiscard]] std::optional<std::string> class_path(const std::string& class_name) const;
+    // Where a cgroup's file is on this host ("/sys/fs/cgroup/llm.slice/train/memory.max").
+    [[nodiscard]] std::string file_path(const std::string& cgroup, const std::string& file) const
+    {
+        return fs(cgroup) + "/" + file;
+    }
 
 private:
     [[nodiscard]] util::Status save() const;

@@ -5,8 +5,11 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 
+#include "memory/host_mountinfo.h"
 #include "plan/cgroup_plan.h"
+#include "plan/hugetlbfs_plan.h"
 #include "plan/knob_plan.h"
 #include "plan/placement.h"
 #include "memory/process_scan.h"
@@ -72,6 +75,7 @@ util::Status MemoryManager::apply(const policy::Policy& p, const char* when)
         return t ? std::strtoull(t->c_str(), nullptr, 10) : 0ULL;
     });
     auto rep = knobs_.apply(knobs, p.memory.compact_retry_ns);
+    knob_plan_ = knobs;
     for (const auto& r : rep.restored)
         spdlog::info("memory ({}): restored {}, which the policy no longer sets", when, r);
     for (const auto& k : rep.knobs) {
@@ -217,6 +221,7 @@ void MemoryManager::restore(bool keep_originals)
         spdlog::error("memory: restore failed: {}", f);
     if (n)
         spdlog::info("memory: restored {} of {} original values", n - failed.size(), n);
+    knob_plan_.clear();
     knob_report_.clear();
     mount_report_.clear();
     cgroup_report_.clear();
@@ -247,6 +252,51 @@ nlohmann::json MemoryManager::status_json() const
     notes.insert(notes.end(), notes_.begin(), notes_.end());
     j["notes"] = notes;
     return j;
+}
+
+std::vector<report::Reading> MemoryManager::observe() const
+{
+    std::vector<report::Reading> out;
+    // A knob the kernel refused (a pool it filled only partly) is compared
+    // with what it held then: verify reports change, not the old shortfall.
+    for (size_t i = 0; i < knob_report_.size() && i < knob_plan_.size(); ++i) {
+        const auto& k = knob_plan_[i];
+        const auto& r = knob_report_[i];
+        report::Reading x{k.format == Format::Pool ? "pool" : "knob", k.name, k.path, r.got, std::nullopt, ""};
+        int err = 0;
+        if (auto raw = util::read_file(k.path, &err))
+            x.now = normalize(k.format, *raw);
+        else
+            x.error = std::strerror(err);
+        out.push_back(std::move(x));
+    }
+    for (const auto& f : cgroup_report_) {
+        if (!f.ok)
+            continue;
+        auto path = cgroups_.file_path(f.cgroup, f.file);
+        report::Reading x{"cgroup", f.cgroup + " " + f.file, path, f.got, std::nullopt, ""};
+        int err = 0;
+        if (auto raw = util::read_file(path, &err))
+            x.now = *raw;
+        else
+            x.error = std::strerror(err);
+        out.push_back(std::move(x));
+    }
+    auto mountinfo = host_mountinfo();
+    for (const auto& m : mount_report_) {
+        if (!m.error.empty())
+            continue;
+        report::Reading x{"mount", m.path, m.path, "hugetlbfs (" + m.options + ")", std::nullopt, ""};
+        auto e = mount_at(mountinfo, m.path);
+        if (!e)
+            x.now = "not mounted";
+        else if (e->fstype != "hugetlbfs")
+            x.now = e->fstype + " mounted over it";
+        else
+            x.now = x.expected;  // its options are the kernel's words for ours: the page size is checked at apply
+        out.push_back(std::move(x));
+    }
+    return out;
 }
 
 }  // namespace llm::memory

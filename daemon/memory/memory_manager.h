@@ -22,6 +22,7 @@
 #include "memory/proc_events.h"
 #include "policy/machine.h"
 #include "policy/policy.h"
+#include "report/drift.h"
 
 namespace llm::memory {
 
@@ -45,6 +46,9 @@ public:
     [[nodiscard]] std::chrono::milliseconds tick_every() const { return std::chrono::milliseconds(2000); }
 
     [[nodiscard]] nlohmann::json status_json() const;
+    // Reads again every setting the last apply() put in place (knobs and
+    // pools, class cgroup files, hugetlbfs mounts) for `verify`.
+    [[nodiscard]] std::vector<report::Reading> observe() const;
     // What --check can say without changing anything: the mount paths.
     [[nodiscard]] util::Status check(const policy::Policy& p) const { return mounts_.check(p.memory.hugetlbfs); }
 
@@ -60,6 +64,7 @@ private:
     std::optional<ProcEvents> events_;
     bool events_tried_ = false;
     policy::Policy policy_;
+    std::vector<Knob> knob_plan_;  // of the last apply(), beside knob_report_: how each file reads
     std::vector<KnobResult> knob_report_;
     std::vector<MountResult> mount_report_;
     std::vector<CgroupFileResult> cgroup_report_;

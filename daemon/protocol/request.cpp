@@ -14,6 +14,7 @@ const char* to_string(Command c)
     case Command::Status: return "status";
     case Command::Stats: return "stats";
     case Command::Reload: return "reload";
+    case Command::Verify: return "verify";
     }
     return "?";
 }
@@ -43,7 +44,7 @@ util::Result<Request> parse_request(std::string_view line)
             return fail("unknown request key \"" + key + "\" (known: command, format)");
     auto cmd = j.find("command");
     if (cmd == j.end() || !cmd->is_string())
-        return fail("the request needs \"command\": one of status, stats, reload");
+        return fail("the request needs \"command\": one of status, stats, reload, verify");
     Request r;
     const auto& c = cmd->get_ref<const std::string&>();
     if (c == "status")
@@ -52,8 +53,10 @@ util::Result<Request> parse_request(std::string_view line)
         r.command = Command::Stats;
     else if (c == "reload")
         r.command = Command::Reload;
+    else if (c == "verify")
+        r.command = Command::Verify;
     else
-        return fail("unknown command \"" + c + "\" (known: status, stats, reload)");
+        return fail("unknown command \"" + c + "\" (known: status, stats, reload, verify)");
     if (auto f = j.find("format"); f != j.end()) {
         const std::string s = f->is_string() ? f->get<std::string>() : "";
         if (s == "json")

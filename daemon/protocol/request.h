@@ -17,7 +17,7 @@
 
 namespace llm::control {
 
-enum class Command { Status, Stats, Reload };
+enum class Command { Status, Stats, Reload, Verify };
 enum class Format { Json, Table, Prometheus };
 
 struct Request {

@@ -65,6 +65,11 @@ std::string format_prometheus(const std::vector<ClassReport>& classes, const Dae
     w.sample("llm_schedd_reloads_total", "result=\"refused\"", daemon.reloads_refused);
     w.family("llm_schedd_ejections_total", "counter", "Times the kernel ejected llm_sched.");
     w.sample("llm_schedd_ejections_total", "", daemon.ejections);
+    w.family("llm_schedd_settings_drifted", "gauge",
+             "Settings of the live policy that the host no longer holds (llm-schedctl verify names them).");
+    w.sample("llm_schedd_settings_drifted", "", daemon.settings_drifted);
+    w.family("llm_schedd_settings_checked", "gauge", "Settings of the live policy that verify reads.");
+    w.sample("llm_schedd_settings_checked", "", daemon.settings_checked);
 
     struct Counter {
         const char* name;

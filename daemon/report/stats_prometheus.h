@@ -17,6 +17,8 @@ struct DaemonCounters {
     uint64_t reloads = 0;          // accepted, not counting the first load
     uint64_t reloads_refused = 0;
     uint64_t ejections = 0;
+    uint64_t settings_checked = 0;  // verify's readings: knobs, cgroup files, mounts, the scheduler
+    uint64_t settings_drifted = 0;
 };
 
 std::string format_prometheus(const std::vector<ClassReport>& classes, const DaemonCounters& daemon,

@@ -4,11 +4,23 @@
 #include <unistd.h>
 
 #include "policy/units.h"
+#include "report/drift.h"
 #include "report/stats_prometheus.h"
 #include "sched/sched_ext_sysfs.h"
 #include "version.h"
 
 namespace llm::service {
+
+report::DriftReport drift_report(const DaemonView& d)
+{
+    auto readings = d.memory.observe();
+    if (d.live.policy().scheduler.enabled) {
+        auto st = sched::read_sched_ext_status();
+        readings.push_back({"scheduler", "sched_ext", "/sys/kernel/sched_ext/state", "enabled, ops llm_sched",
+                            st.state + ", ops " + (st.ops.empty() ? "none" : st.ops), ""});
+    }
+    return report::compare(readings);
+}
 
 nlohmann::json status_json(const DaemonView& d)
 {
@@ -41,6 +53,8 @@ nlohmann::json status_json(const DaemonView& d)
     j["metrics"] = d.endpoints.metrics_url();
     j["watching_config"] = d.endpoints.watching();
     j["memory"] = d.memory.status_json();
+    auto drift = drift_report(d);
+    j["drift"] = {{"checked", drift.checked}, {"drifted", drift.drifted.size()}};
     j["phase_marks"] = d.phase_marks.status_json();
     return j;
 }
@@ -53,6 +67,9 @@ std::string prometheus_text(const DaemonView& d)
     c.reloads = d.reloads.ok;
     c.reloads_refused = d.reloads.refused;
     c.ejections = d.supervisor.ejections();
+    auto drift = drift_report(d);
+    c.settings_checked = drift.checked;
+    c.settings_drifted = drift.drifted.size();
     auto rows = d.supervisor.class_reports(d.live);
     if (const auto* s = d.supervisor.scheduler()) {
         auto ss = s->read_sched_stats();
@@ -110,6 +127,13 @@ nlohmann::json handle_request(const control::Request& req, const control::Peer& 
         return status_json(d);
     case Command::Stats:
         return stats_reply(d, req.format);
+    case Command::Verify: {
+        auto rep = drift_report(d);
+        auto j = report::to_json(rep);
+        j["ok"] = true;
+        j["text"] = report::to_text(rep);
+        return j;
+    }
     case Command::Reload: {
         auto r = reload("llm-schedctl reload by uid " + std::to_string(peer.uid), received_ns);
         nlohmann::json j{{"ok", r.ok},

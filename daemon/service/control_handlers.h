@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// The answers to control requests (status, stats, reload) and the
+// The answers to control requests (status, stats, reload, verify) and the
 // Prometheus text, from a read-only view of the daemon. Reload is the one
 // request that changes anything; it goes through the callback.
 #pragma once
@@ -12,6 +12,7 @@
 #include "memory/memory_manager.h"
 #include "protocol/options.h"
 #include "protocol/request.h"
+#include "report/drift.h"
 #include "service/endpoints.h"
 #include "service/live_policy.h"
 #include "service/phase_marks.h"
@@ -35,6 +36,9 @@ struct DaemonView {
 using ReloadFn = std::function<ReloadResult(const std::string& why, uint64_t received_ns)>;
 
 [[nodiscard]] nlohmann::json status_json(const DaemonView& d);
+// Every setting of the live generation read again (memory::observe) and the
+// scheduler's state, against what the daemon left: `verify`, and status's count.
+[[nodiscard]] report::DriftReport drift_report(const DaemonView& d);
 [[nodiscard]] std::string prometheus_text(const DaemonView& d);
 // The periodic log line of --stats-interval.
 [[nodiscard]] std::string stats_log_text(const DaemonView& d);

@@ -47,6 +47,25 @@ check "HugePages_Total is 64 ($(meminfo HugePages_Total))" test "$(meminfo HugeP
 llm-schedctl status | grep '^memory:' | head -3 | sed 's/^/note: /'
 check "status lists the 17 memory knobs" test "$(llm-schedctl status | grep -c '^memory:')" -eq 17
 check "originals were saved before the change, mode 0600 ($(stat -c %a $state))" test "$(stat -c %a $state)" = 600
+# verify: the host against the live policy, as tuned-adm verify does.
+out=$(llm-schedctl verify); rc=$?
+check "verify: in line ($out, exit $rc)" test "$rc" -eq 0
+check "  and it read every knob and the scheduler (18 or more settings)" \
+    test "$(llm-schedctl verify --json | jq .checked)" -ge 18
+echo 60 >/proc/sys/vm/swappiness
+echo never >/sys/kernel/mm/transparent_hugepage/enabled
+out=$(llm-schedctl verify); rc=$?
+echo "$out" | sed 's/^/note: verify: /'
+check "verify after two knobs changed behind the daemon's back exits 1 (exit $rc)" test "$rc" -eq 1
+check "  and says vm.swappiness went 7 -> 60" sh -c 'echo "$1" | grep -qF "drift: knob vm.swappiness (/proc/sys/vm/swappiness): 7 -> 60"' _ "$out"
+check "  and thp.enabled madvise -> never" sh -c 'echo "$1" | grep -qF "thp.enabled (/sys/kernel/mm/transparent_hugepage/enabled): madvise -> never"' _ "$out"
+check "  and nothing else" test "$(echo "$out" | grep -c '^drift:')" -eq 2
+check "status counts 2 drifted ($(llm-schedctl status --json | jq -c .drift))" \
+    test "$(llm-schedctl status --json | jq .drift.drifted)" = 2
+llm-schedctl reload >/dev/null
+out=$(llm-schedctl verify); rc=$?
+check "a reload puts them back: verify exits 0 ($out)" test "$rc" -eq 0
+check "  swappiness is 7 again" test "$(val /proc/sys/vm/swappiness)" = 7
 stop_daemon
 snapshot >/tmp/after.txt
 same() { cmp -s "$1" "$2" || diff "$1" "$2" | sed 's/^/note: diff /'; cmp -s "$1" "$2"; }
