@@ -52,11 +52,11 @@ int run(int argc, char** argv)
     std::vector<std::string> args(argv + 1, argv + argc);
     auto opt = service::parse_options(args);
     if (!opt) {
-        std::fprintf(stderr, "llm-schedd: %s\n%s", opt.error().c_str(), service::kUsage);
+        std::fprintf(stderr, "llm-schedd: %s\n(llm-schedd --help lists the options)\n", opt.error().c_str());
         return 1;
     }
     if (opt->help) {
-        std::fputs(service::kUsage, stdout);
+        std::fputs(service::usage_text().c_str(), stdout);
         return 0;
     }
     if (opt->version) {

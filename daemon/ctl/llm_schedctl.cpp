@@ -4,10 +4,12 @@
 //   llm-schedctl [--socket PATH] status [--json]
 //   llm-schedctl [--socket PATH] stats [--json | --prometheus] [--watch [SEC]]
 //   llm-schedctl [--socket PATH] reload [--json]
+//   llm-schedctl [--socket PATH] verify [--json]
 //   llm-schedctl task TID... [--json]
 //   llm-schedctl phase forward|backward|none [--tid TID | --pid PID | --process] [-- COMMAND [ARGS...]]
 //
-// status, stats and reload ask the daemon over its control socket, which
+// CLI11 parses; `llm-schedctl COMMAND --help` describes each command.
+// status, stats, reload and verify ask the daemon over its control socket, which
 // decides who may do what (root; the policy's control group for reading).
 // task reads the scheduler's per-task BPF storage directly (root).
 // phase marks this thread or process through the kernel's timer-slack
@@ -15,6 +17,9 @@
 // caller's own through the daemon's phase socket, which checks the owner.
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -33,17 +38,11 @@ namespace {
 
 using namespace llm;
 
-const char* kUsage =
-    "usage: llm-schedctl [--socket PATH] status [--json]\n"
-    "       llm-schedctl [--socket PATH] stats [--json | --prometheus] [--watch [SEC]]\n"
-    "       llm-schedctl [--socket PATH] reload [--json]\n"
-    "       llm-schedctl [--socket PATH] verify [--json]\n"
-    "       llm-schedctl task TID... [--json]\n"
-    "       llm-schedctl phase forward|backward|none [--tid TID | --pid PID | --process] [-- COMMAND [ARGS...]]\n";
-
+// Wrong arguments: exit 2, with the one line that says what is wrong.
 int usage_error(const std::string& msg)
 {
-    std::fprintf(stderr, "llm-schedctl: %s\n%s", msg.c_str(), kUsage);
+    std::fprintf(stderr, "llm-schedctl: %s\n(llm-schedctl --help lists the commands, llm-schedctl COMMAND --help their options)\n",
+                 msg.c_str());
     return 2;
 }
 
@@ -247,48 +246,27 @@ int mark_through_daemon(const control::MarkRequest& r, const std::string& phase_
     return 0;
 }
 
-int cmd_phase(const std::vector<std::string>& args)
+int cmd_phase(const std::string& name, int tid, int pid, bool process, std::vector<std::string> command,
+              bool dashdash)
 {
-    if (args.empty())
-        return usage_error("phase needs forward, backward or none");
-    int phase = llm_phase_parse(args[0].c_str());
+    int phase = llm_phase_parse(name.c_str());
     if (phase < 0)
-        return usage_error("unknown phase '" + args[0] + "' (forward, backward or none)");
-    int tid = 0, pid = 0;
-    bool process = false;
-    size_t i = 1;
-    for (; i < args.size(); ++i) {
-        if ((args[i] == "--tid" || args[i] == "--pid") && i + 1 < args.size()) {
-            int id = std::atoi(args[i + 1].c_str());
-            if (id <= 0 || args[i + 1].find_first_not_of("0123456789") != std::string::npos)
-                return usage_error(args[i] + " takes a " + (args[i] == "--tid" ? "thread" : "process") + " id");
-            (args[i] == "--tid" ? tid : pid) = id;
-            ++i;
-        } else if (args[i] == "--process") {
-            process = true;
-        } else if (args[i] == "--") {
-            ++i;
-            break;
-        } else {
-            return usage_error("unexpected '" + args[i] + "'");
-        }
-    }
-    std::vector<std::string> command(args.begin() + static_cast<long>(i), args.end());
-    if ((tid != 0) + (pid != 0) + process > 1)
-        return usage_error("give one of --tid, --pid and --process");
-    if ((tid || pid) && !command.empty())
+        return usage_error("unknown phase '" + name + "' (forward, backward or none)");
+    if ((tid || pid) && dashdash)
         return usage_error("give either --tid/--pid or a command, not both");
+    if (dashdash && command.empty())
+        return usage_error("-- needs a command to run");
     auto ph = static_cast<llm_phase>(phase);
     if (pid)
-        return mark_through_daemon({static_cast<uint32_t>(phase), true, static_cast<uint32_t>(pid)}, args[0]);
+        return mark_through_daemon({static_cast<uint32_t>(phase), true, static_cast<uint32_t>(pid)}, name);
     if (tid) {
         // Directly where the kernel allows it (the thread itself, or
         // CAP_SYS_NICE over it); otherwise the daemon checks ownership.
         int rc = llm_phase_set_tid(tid, ph);
         if (rc == -EPERM || rc == -EACCES)
-            return mark_through_daemon({static_cast<uint32_t>(phase), false, static_cast<uint32_t>(tid)}, args[0]);
+            return mark_through_daemon({static_cast<uint32_t>(phase), false, static_cast<uint32_t>(tid)}, name);
         if (rc < 0) {
-            std::fprintf(stderr, "llm-schedctl: cannot mark thread %d %s: %s\n", tid, args[0].c_str(),
+            std::fprintf(stderr, "llm-schedctl: cannot mark thread %d %s: %s\n", tid, name.c_str(),
                          std::strerror(-rc));
             return 1;
         }
@@ -297,7 +275,7 @@ int cmd_phase(const std::vector<std::string>& args)
     int rc = process ? llm_phase_set_process(ph) : llm_phase_set(ph);
     if (rc < 0) {
         std::fprintf(stderr, "llm-schedctl: cannot mark %s %s: %s\n", process ? "this process" : "this thread",
-                     args[0].c_str(), std::strerror(-rc));
+                     name.c_str(), std::strerror(-rc));
         return 1;
     }
     if (command.empty())
@@ -317,59 +295,89 @@ int cmd_phase(const std::vector<std::string>& args)
 int main(int argc, char** argv)
 {
     std::vector<std::string> args(argv + 1, argv + argc);
-    if (const char* env = std::getenv("LLM_SCHEDD_SOCKET"))
-        g_socket = env;
-    if (args.size() >= 2 && args[0] == "--socket") {
-        g_socket = args[1];
-        args.erase(args.begin(), args.begin() + 2);
+    // `phase ... -- COMMAND ARGS`: what follows "--" is the command, never options.
+    std::vector<std::string> command;
+    bool dashdash = false;
+    if (auto dd = std::find(args.begin(), args.end(), "--"); dd != args.end()) {
+        command.assign(dd + 1, args.end());
+        args.erase(dd, args.end());
+        dashdash = true;
     }
-    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-        std::fputs(kUsage, args.empty() ? stderr : stdout);
-        return args.empty() ? 2 : 0;
+
+    CLI::App app{"llm-schedctl: look at and steer the running llm-schedd.", "llm-schedctl"};
+    app.footer("See llm-schedctl(8).\n");
+    app.set_help_flag("-h,--help", "print this help");
+    app.require_subcommand(1, 1);
+    app.add_option("--socket", g_socket, "the daemon's control socket (default /run/llm-schedd/control.sock)")
+        ->envname("LLM_SCHEDD_SOCKET")
+        ->type_name("PATH");
+    auto json_flag = [](CLI::App* sub, bool& json) { sub->add_flag("--json", json, "print JSON"); };
+    const CLI::Validator id_number(
+        [](std::string& v) {
+            bool digits = !v.empty() && v.size() < 10 && v.find_first_not_of("0123456789") == std::string::npos;
+            return digits && std::stol(v) > 0 ? std::string() : "ids are positive numbers, not '" + v + "'";
+        },
+        "ID");
+
+    bool json = false;
+    auto* status = app.add_subcommand("status", "the live generation, the scheduler, the memory side, drift");
+    json_flag(status, json);
+
+    auto* stats = app.add_subcommand("stats", "per-class runtime, waits, preemptions, rescues, phase migrations");
+    bool stats_json = false, prometheus = false;
+    double watch_s = 0;
+    auto* sj = stats->add_flag("--json", stats_json, "print JSON");
+    stats->add_flag("--prometheus", prometheus, "print the Prometheus text exposition")->excludes(sj);
+    stats->add_option("--watch", watch_s, "print again every SEC seconds (2 when SEC is left out)")
+        ->expected(0, 1)
+        ->default_str("2")
+        ->check(CLI::Range(0.1, 86400.0))
+        ->type_name("[SEC]");
+
+    auto* reload = app.add_subcommand("reload", "reload the policy file now; exit 1 if it was refused");
+    json_flag(reload, json);
+    auto* verify = app.add_subcommand("verify", "compare the host with the live policy; exit 1 on drift");
+    json_flag(verify, json);
+
+    auto* task = app.add_subcommand("task", "a thread's class, phase, fitted slice and run history (root)");
+    std::vector<int> tids;
+    task->add_option("TID", tids, "thread ids")->required()->check(id_number);
+    json_flag(task, json);
+
+    auto* phase = app.add_subcommand("phase", "mark a training phase: this thread, a process, or a command");
+    phase->footer("\nphase NAME -- COMMAND [ARGS...] runs COMMAND with its process marked.\n");
+    std::string phase_name;
+    int tid = 0, pid = 0;
+    bool process = false;
+    phase->add_option("PHASE", phase_name, "forward, backward or none")
+        ->required()
+        ->check(CLI::IsMember({"forward", "backward", "none"}));
+    auto* t = phase->add_option("--tid", tid, "another thread (the caller's own, checked by the daemon)")
+                  ->check(id_number);
+    auto* p = phase->add_option("--pid", pid, "another process, every thread of it")->check(id_number)->excludes(t);
+    phase->add_flag("--process", process, "this whole process, threads created later included")->excludes(t)->excludes(p);
+
+    std::reverse(args.begin(), args.end());  // CLI11 takes a vector last argument first
+    try {
+        app.parse(args);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        return usage_error(e.what());
     }
-    const std::string cmd = args[0];
-    std::vector<std::string> rest(args.begin() + 1, args.end());
-    bool json = !rest.empty() && rest.back() == "--json";
-    if (cmd == "status")
-        return rest.size() <= 1 && (rest.empty() || json) ? cmd_status(json) : usage_error("status takes --json only");
-    if (cmd == "stats") {
-        auto format = control::Format::Table;
-        double watch_s = 0;
-        for (size_t i = 0; i < rest.size(); ++i) {
-            if (rest[i] == "--json") {
-                format = control::Format::Json;
-            } else if (rest[i] == "--prometheus") {
-                format = control::Format::Prometheus;
-            } else if (rest[i] == "--watch") {
-                watch_s = 2;
-                if (i + 1 < rest.size() && rest[i + 1].find_first_not_of("0123456789.") == std::string::npos) {
-                    watch_s = std::atof(rest[++i].c_str());
-                    if (watch_s < 0.1)
-                        return usage_error("--watch takes at least 0.1 seconds");
-                }
-            } else {
-                return usage_error("unexpected '" + rest[i] + "' after stats");
-            }
-        }
-        return cmd_stats(format, watch_s);
+    if (dashdash && !phase->parsed())
+        return usage_error("only phase takes -- COMMAND");
+    if (status->parsed())
+        return cmd_status(json);
+    if (stats->parsed()) {
+        auto format = stats_json ? control::Format::Json : prometheus ? control::Format::Prometheus : control::Format::Table;
+        return cmd_stats(format, stats->count("--watch") ? watch_s : 0);
     }
-    if (cmd == "reload")
-        return rest.size() <= 1 && (rest.empty() || json) ? cmd_reload(json) : usage_error("reload takes --json only");
-    if (cmd == "verify")
-        return rest.size() <= 1 && (rest.empty() || json) ? cmd_verify(json) : usage_error("verify takes --json only");
-    if (cmd == "task") {
-        std::vector<int> tids;
-        for (size_t i = 0; i < rest.size() - (json ? 1 : 0); ++i) {
-            int tid = std::atoi(rest[i].c_str());
-            if (tid <= 0 || rest[i].find_first_not_of("0123456789") != std::string::npos)
-                return usage_error("task takes thread ids, not '" + rest[i] + "'");
-            tids.push_back(tid);
-        }
-        if (tids.empty())
-            return usage_error("task needs a thread id");
+    if (reload->parsed())
+        return cmd_reload(json);
+    if (verify->parsed())
+        return cmd_verify(json);
+    if (task->parsed())
         return cmd_task(tids, json);
-    }
-    if (cmd == "phase")
-        return cmd_phase(rest);
-    return usage_error("unknown command '" + cmd + "'");
+    return cmd_phase(phase_name, tid, pid, process, std::move(command), dashdash);
 }

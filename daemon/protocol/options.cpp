@@ -1,95 +1,72 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "protocol/options.h"
 
-#include <charconv>
+#include <CLI/CLI.hpp>
 
 namespace llm::service {
 
-const char* const kUsage =
-    "usage: llm-schedd --config FILE [--check] [--log-level LEVEL] [--stats-interval SEC] [--socket PATH]\n"
-    "                  [--state-dir DIR] [--allow-unsafe-config]\n"
-    "       llm-schedd --example | --writable-paths | --version | --help\n"
-    "\n"
-    "  --config FILE          the JSON policy (see configs/ and `--example`)\n"
-    "  --check                validate FILE, print the compiled plan, change nothing\n"
-    "  --example              print a complete example policy\n"
-    "  --writable-paths       print the kernel paths the daemon writes (the unit's ReadWritePaths=)\n"
-    "  --log-level LEVEL      trace, debug, info, warn, error (default info)\n"
-    "  --stats-interval SEC   log per-class scheduler stats every SEC seconds\n"
-    "  --socket PATH          control socket (default /run/llm-schedd/control.sock)\n"
-    "  --state-dir DIR        where original values are saved (default /run/llm-schedd/state)\n"
-    "  --allow-unsafe-config  accept a policy file that others than root can write (tests only)\n"
-    "  --version              print the version\n";
+namespace {
+
+// An absolute path: the daemon runs with / as its working directory.
+const CLI::Validator kAbsolutePath(
+    [](std::string& v) { return !v.empty() && v.front() == '/' ? std::string() : "needs an absolute path"; },
+    "ABSOLUTE PATH");
+
+// The parser and --help come from one description; the only state is `o`.
+void describe(CLI::App& app, Options& o)
+{
+    app.description("llm-schedd: the llm_sched sched_ext scheduler and the memory policy of an LLM host.\n"
+                    "Run as a service with --config FILE; --check validates FILE and changes nothing.");
+    app.footer("See llm-schedd(8) and llm-schedd.policy(5).\n");
+    app.set_help_flag("-h,--help", "print this help");
+    app.add_option("--config", o.config, "the JSON policy (see configs/ and --example)")->type_name("FILE");
+    app.add_flag("--check", o.check, "validate FILE, print the compiled plan, change nothing");
+    app.add_flag("--example", o.example, "print a complete example policy, fitted to this machine");
+    app.add_flag("--writable-paths", o.writable_paths,
+                 "print the kernel paths the daemon writes (the unit's ReadWritePaths=)");
+    app.add_option("--log-level", o.log_level, "how much to log (default info)")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+        ->type_name("LEVEL");
+    app.add_option("--stats-interval", o.stats_interval_s, "log per-class scheduler stats every SEC seconds")
+        ->check(CLI::Range(0.0, 86400.0))
+        ->type_name("SEC");
+    app.add_option("--socket", o.socket, "control socket (default /run/llm-schedd/control.sock)")
+        ->check(kAbsolutePath)
+        ->type_name("PATH");
+    app.add_option("--state-dir", o.state_dir, "where original values are saved (default /run/llm-schedd/state)")
+        ->check(kAbsolutePath)
+        ->type_name("DIR");
+    app.add_flag("--allow-unsafe-config", o.allow_unsafe_config,
+                 "accept a policy file that others than root can write (tests only)");
+    app.add_flag("-V,--version", o.version, "print the version");
+}
+
+}  // namespace
+
+std::string usage_text()
+{
+    Options o;
+    CLI::App app{"", "llm-schedd"};
+    describe(app, o);
+    return app.help();
+}
 
 util::Result<Options> parse_options(const std::vector<std::string>& args)
 {
     Options o;
-    auto fail = [](const std::string& msg) -> util::Result<Options> { return util::error(msg); };
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&](const std::string& name) -> std::optional<std::string> {
-            auto eq = a.find('=');
-            if (eq != std::string::npos)
-                return a.substr(eq + 1);
-            if (i + 1 >= args.size())
-                return std::nullopt;
-            (void)name;
-            return args[++i];
-        };
-        auto name = a.substr(0, a.find('='));
-        if (name == "--config" || name == "-c") {
-            auto v = value(name);
-            if (!v || v->empty())
-                return fail("--config needs a file name");
-            o.config = *v;
-        } else if (name == "--check") {
-            o.check = true;
-        } else if (name == "--allow-unsafe-config") {
-            o.allow_unsafe_config = true;
-        } else if (name == "--example") {
-            o.example = true;
-        } else if (name == "--writable-paths") {
-            o.writable_paths = true;
-        } else if (name == "--version" || name == "-V") {
-            o.version = true;
-        } else if (name == "--help" || name == "-h") {
-            o.help = true;
-        } else if (name == "--log-level") {
-            auto v = value(name);
-            static const char* levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
-            bool ok = false;
-            for (auto* l : levels)
-                ok = ok || (v && *v == l);
-            if (!ok)
-                return fail("--log-level takes one of trace, debug, info, warn, error, critical, off");
-            o.log_level = *v;
-        } else if (name == "--socket") {
-            auto v = value(name);
-            if (!v || v->empty() || v->front() != '/')
-                return fail("--socket needs an absolute path");
-            o.socket = *v;
-        } else if (name == "--state-dir") {
-            auto v = value(name);
-            if (!v || v->empty() || v->front() != '/')
-                return fail("--state-dir needs an absolute path");
-            o.state_dir = *v;
-        } else if (name == "--stats-interval") {
-            auto v = value(name);
-            double s = -1;
-            if (v) {
-                auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), s);
-                if (ec != std::errc{} || p != v->data() + v->size())
-                    s = -1;
-            }
-            if (s < 0 || s > 86400)
-                return fail("--stats-interval takes a number of seconds from 0 to 86400");
-            o.stats_interval_s = s;
-        } else {
-            return fail("unknown argument '" + a + "'");
-        }
+    CLI::App app{"", "llm-schedd"};
+    describe(app, o);
+    std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them last first
+    try {
+        app.parse(reversed);
+    } catch (const CLI::CallForHelp&) {
+        o.help = true;
+        return o;
+    } catch (const CLI::ParseError& e) {
+        return util::error(e.what());
     }
     if (!o.example && !o.writable_paths && !o.version && !o.help && o.config.empty())
-        return fail("--config FILE is required");
+        return util::error("--config FILE is required");
     return o;
 }
 

@@ -24,9 +24,11 @@ struct Options {
     double stats_interval_s = 0;  // 0: no periodic stats in the log
 };
 
-// Returns the options, or an error message for the user.
+// Returns the options, or an error message for the user. CLI11 parses
+// (GNU style: "--name value" or "--name=value").
 [[nodiscard]] util::Result<Options> parse_options(const std::vector<std::string>& args);
 
-extern const char* const kUsage;
+// --help's text, from the same description the parser uses.
+[[nodiscard]] std::string usage_text();
 
 }  // namespace llm::service

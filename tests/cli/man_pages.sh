@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The man pages say what the code does: every key of the policy schema is
 # in llm-schedd.policy(5), every option of `llm-schedd --help` in
-# llm-schedd(8), every command and option of `llm-schedctl --help` in
-# llm-schedctl(8). They are built from docs/ by pandoc (the `man` target).
+# llm-schedd(8), every command of `llm-schedctl --help` and every option
+# of each `llm-schedctl COMMAND --help` in llm-schedctl(8). They are built from docs/ by pandoc (the `man` target).
 set -uo pipefail
 build="$1" src="$2" daemon="$3" ctl="$4"
 man="$build/man"
@@ -48,10 +48,16 @@ if [[ ${#missing[@]} -eq 0 ]]; then echo "ok   every option of llm-schedd --help
 else fail "options of llm-schedd --help not in llm-schedd(8): ${missing[*]}"; fi
 
 page=$(text "$man/llm-schedctl.8")
-words=$("$ctl" --help 2>&1 | grep -oE -- '--[a-z][a-z-]+|llm-schedctl( \[--socket PATH\])? [a-z]+' | sed 's/.* //' | sort -u)
+# The commands from --help's "Subcommands:" list, the options from each
+# command's own --help.
+cmds=$("$ctl" --help 2>&1 | sed -n '/^Subcommands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }')
+[[ $(echo $cmds | wc -w) -ge 6 ]] || fail "llm-schedctl --help lists only: $cmds"
+words="$cmds $("$ctl" --help 2>&1 | grep -oE -- '--[a-z][a-z-]+')"
+for c in $cmds; do words="$words $("$ctl" "$c" --help 2>&1 | grep -oE -- '--[a-z][a-z-]+')"; done
+words=$(echo $words | tr ' ' '\n' | sort -u)
 missing=()
 for w in $words; do grep -qE -- "(^|[^a-z-])$w([^a-z-]|$)" <<<"$page" || missing+=("$w"); done
-if [[ ${#missing[@]} -eq 0 ]]; then echo "ok   every command and option of llm-schedctl --help is in llm-schedctl(8) ($(echo $words | wc -w))"
+if [[ ${#missing[@]} -eq 0 ]]; then echo "ok   every command and option of llm-schedctl (and of each COMMAND --help) is in llm-schedctl(8) ($(echo $words | wc -w))"
 else fail "llm-schedctl --help words not in llm-schedctl(8): ${missing[*]}"; fi
 [[ $fails -eq 0 ]] && echo PASS
 exit "$fails"

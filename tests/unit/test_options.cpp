@@ -27,3 +27,16 @@ TEST_CASE("bad daemon options are explained")
     CHECK_FALSE(parse_options({"--config", "x", "--stats-interval", "-1"}).ok());
     CHECK(parse_options({"--config", "x", "--socket", "relative.sock"}).error().find("absolute") != std::string::npos);
 }
+
+TEST_CASE("daemon options: --help comes from the parser's own description")
+{
+    auto help = llm::service::usage_text();
+    for (const char* o : {"--config", "--check", "--example", "--writable-paths", "--log-level", "--stats-interval",
+                          "--socket", "--state-dir", "--allow-unsafe-config", "--version", "--help"}) {
+        INFO(o);
+        CHECK(help.find(o) != std::string::npos);
+    }
+    CHECK(parse_options({"--help"})->help);
+    // No undocumented spellings: -c was one.
+    CHECK_FALSE(parse_options({"-c", "p.json"}).ok());
+}
