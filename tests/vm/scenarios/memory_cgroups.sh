@@ -42,6 +42,16 @@ check "train's 9 files read back from the kernel ($wrong wrong)" test $wrong -eq
 check "batch: memory.max 48M, oom.group 1" test "$(cat $cg/llm.slice/batch/memory.max) $(cat $cg/llm.slice/batch/memory.oom.group)" = "50331648 1"
 check "64K mTHP set to always ($(val $mthp))" test "$(val $mthp)" = always
 check "a process running before start was moved by the /proc scan ($(cgroup_of $pre))" test "$(cgroup_of $pre)" = /llm.slice/train
+# verify reads the class cgroup files again: a limit raised behind the
+# daemon's back is drift.
+check "verify: the cgroups are in line" llm-schedctl verify
+echo 67108864 >$cg/llm.slice/batch/memory.max
+out=$(llm-schedctl verify); rc=$?
+echo "$out" | sed 's/^/note: verify: /'
+check "verify names batch's memory.max 50331648 -> 67108864 (exit $rc)" sh -c \
+    'test "$1" -eq 1 && echo "$2" | grep -qF "drift: cgroup /llm.slice/batch memory.max ($3/llm.slice/batch/memory.max): 50331648 -> 67108864"' _ "$rc" "$out" "$cg"
+echo 50331648 >$cg/llm.slice/batch/memory.max
+check "  and nothing once it is put back" llm-schedctl verify
 
 t0=$(now_ms)
 /tmp/trainer-b --mode 4k --mb 1 --hold -1 --wait-cgroup /llm.slice/train >/tmp/b.out &
