@@ -10,7 +10,7 @@
 #   LLM_TEST_SKIP_VM=1 scripts/test.sh     (no VM lane)
 #   LLM_TEST_FUZZ_SECONDS=N                 (fuzzing time per target; default 45)
 #   LLM_TEST_KERNELS=all                    (the whole VM lane on every cached kernel)
-#   LLM_TEST_KERNELS="6.12.118-llm 6.19.14+deb13-amd64"   (on these, by cache name)
+#   LLM_TEST_KERNELS="6.12.95-llm 6.19.14+deb13-amd64"    (on these, by cache name)
 #   LLM_TEST_SKIP_612=1                     (default run: no 6.12 build and subset)
 #   LLM_TEST_SKIP_PACKAGE=1                 (no Debian package build and install test)
 #

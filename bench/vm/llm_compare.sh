@@ -6,7 +6,7 @@
 # hackbench loop: about 2x oversubscription of the vCPUs), and for
 # training on 4K, THP and hugetlbfs weights. Inference also runs under
 # SCHED_FIFO on the default scheduler, the floor the emulator allows for
-# wake-ups (../shared/PLATFORM.md). Then hackbench under the
+# wake-ups under TCG (docs/testing.md, "Why a VM"). Then hackbench under the
 # default scheduler and under llm_sched, for the scheduler's overhead.
 # The pool and the hugetlbfs mount are set up by hand for all three, so
 # only the scheduler differs. Lines "bench: ..." carry the results.
