@@ -345,7 +345,8 @@ int main(int argc, char** argv)
     json_flag(task, json);
 
     auto* phase = app.add_subcommand("phase", "mark a training phase: this thread, a process, or a command");
-    phase->footer("\nphase NAME -- COMMAND [ARGS...] runs COMMAND with its process marked.\n");
+    phase->footer("\nphase PHASE [--process] -- COMMAND [ARGS...] marks this thread (or process) and runs COMMAND\n"
+                  "in it: the mark outlives exec.\n");
     std::string phase_name;
     int tid = 0, pid = 0;
     bool process = false;
