@@ -38,7 +38,7 @@ step "unit, CLI and Python tests"
 
 step "ASan+UBSan build"
 cmake -S "$root" -B "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DLLM_SANITIZE=ON -DLLM_VM_TESTS=OFF >/dev/null
-cmake --build "$root/build-asan" -j"$jobs" --target llm-unit-tests llm-schedd llm-schedctl llm-bench
+cmake --build "$root/build-asan" -j"$jobs" --target llm-unit-tests llm-schedd llm-schedctl llm-bench man
 
 step "unit and CLI tests under ASan+UBSan"
 (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
