@@ -133,7 +133,8 @@ static __always_inline struct task_struct *llm_cpu_curr(s32 cpu)
 	return NULL;
 }
 
-/* scx_bpf_now() arrived in 6.14; older kernels use the tick-granular clock. */
+/* scx_bpf_now() (6.14+) reads the run queue's cached clock; before it,
+ * bpf_ktime_get_ns(), the same clock read afresh, a little slower per call. */
 static __always_inline u64 llm_now(void)
 {
 	if (bpf_ksym_exists(scx_bpf_now))
