@@ -358,6 +358,19 @@ int main(int argc, char** argv)
     auto* p = phase->add_option("--pid", pid, "another process, every thread of it")->check(id_number)->excludes(t);
     phase->add_flag("--process", process, "this whole process, threads created later included")->excludes(t)->excludes(p);
 
+    // CLI11 would say only "A subcommand is required" for a misspelt one.
+    for (size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--socket") {
+            ++i;
+        } else if (args[i].empty() || args[i][0] != '-') {
+            bool known = false;
+            for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; }))
+                known = known || sub->get_name() == args[i];
+            if (!known)
+                return usage_error("unknown command '" + args[i] + "' (status, stats, reload, verify, task, phase)");
+            break;
+        }
+    }
     std::reverse(args.begin(), args.end());  // CLI11 takes a vector last argument first
     try {
         app.parse(args);
