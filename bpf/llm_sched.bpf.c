@@ -184,6 +184,15 @@ s32 BPF_STRUCT_OPS(llm_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake
 			goto direct;
 		}
 	}
+	/* Soft phase sets: an idle CPU of the other phase, while it waits for nothing. */
+	{
+		s32 lent = claim_lendable_idle(p, pol, tctx->class_id, c, q);
+
+		if (lent >= 0) {
+			prev_cpu = lent;
+			goto direct;
+		}
+	}
 	/*
 	 * No idle CPU. If the waker's CPU runs a lower class, wake the task
 	 * right here: enqueue then preempts locally, with no wake-up IPI (the
@@ -252,8 +261,7 @@ void BPF_STRUCT_OPS(llm_enqueue, struct task_struct *p, u64 enq_flags)
 	 * (phase switch, reload), it goes below to a CPU of its set like a
 	 * waking task, as this CPU is about to idle.
 	 */
-	if ((enq_flags & LLM_ENQ_LAST) && cpu_in_queue(c, q, scx_bpf_task_cpu(p)) &&
-	    !blocked_by_owner(pol, cls, scx_bpf_task_cpu(p))) {
+	if ((enq_flags & LLM_ENQ_LAST) && may_stay(p, pol, cls, c, q, scx_bpf_task_cpu(p))) {
 		llm_dsq_insert(p, SCX_DSQ_LOCAL, give_slice(c, tctx), enq_flags);
 		stat_inc(cls, dispatches);
 		return;
@@ -282,6 +290,15 @@ void BPF_STRUCT_OPS(llm_enqueue, struct task_struct *p, u64 enq_flags)
 
 	if (idle < 0) {
 		bool preempts = false;
+		s32 lent = claim_lendable_idle(p, pol, cls, c, q);
+
+		/* An idle CPU lent by the other phase beats preempting anyone. */
+		if (lent >= 0) {
+			llm_dsq_insert(p, SCX_DSQ_LOCAL_ON | lent, give_slice(c, tctx), enq_flags);
+			stat_inc(cls, dispatches);
+			scx_bpf_kick_cpu(lent, SCX_KICK_IDLE);
+			return;
+		}
 		s32 victim = pick_victim(p, pol, cls, c, q, &preempts);
 
 		if (victim >= 0) {
@@ -309,6 +326,12 @@ static __always_inline bool try_class(struct llm_policy *pol, u32 cls, s32 cpu)
 			continue;
 		if (llm_dsq_move_to_local(dsq_of(cls, q)))
 			return true;
+	}
+	/* Soft phase sets: nothing of this CPU's own phase waits; serve the other's. */
+	if (c->flags & LLM_CLASS_SOFT_PHASES) {
+		for (u32 q = LLM_PHASE_FORWARD; q <= LLM_PHASE_BACKWARD; q++)
+			if (cpu_lendable(c, cls, q, cpu) && llm_dsq_move_to_local(dsq_of(cls, q)))
+				return true;
 	}
 	return false;
 }
@@ -357,7 +380,7 @@ void BPF_STRUCT_OPS(llm_dispatch, s32 cpu, struct task_struct *prev)
 		u32 phase, q = queue_for(prev, ptctx, pc, &phase);
 
 		pcls = ptctx->class_id;
-		keep_prev = cpu_in_queue(pc, q, cpu) && !blocked_by_owner(pol, pcls, cpu);
+		keep_prev = may_stay(prev, pol, pcls, pc, q, cpu);
 	}
 	prio_here = pc ? pc->priority : top_priority(pol);
 
@@ -403,9 +426,10 @@ void BPF_STRUCT_OPS(llm_tick, struct task_struct *p)
 	if (!pol || is_kthread(p) || !(tctx = task_ctx(p, pol)) || !(c = class_of(pol, tctx->class_id)))
 		return;
 
-	/* A phase switch, or a reload, left the task on a CPU it may not use. */
+	/* A phase switch, or a reload, left the task on a CPU it may not use; or
+	 * it borrows a CPU that the owner phase wants back, or can go home. */
 	q = queue_for(p, tctx, c, &phase);
-	if (!cpu_in_queue(c, q, cpu) || blocked_by_owner(pol, tctx->class_id, cpu)) {
+	if (!may_stay(p, pol, tctx->class_id, c, q, cpu)) {
 		note_phase(p, tctx, c, q, phase);
 		p->scx.slice = 0;
 		return;
@@ -489,6 +513,15 @@ void BPF_STRUCT_OPS(llm_running, struct task_struct *p)
 		return;
 	cst->running_class = tctx->class_id;
 	cst->running_prio = tctx->rescued ? PRIO_UNPREEMPTIBLE : c->priority;
+	{
+		u32 home = tctx->queue, lender = sibling_queue(home);
+		bool borrowed = (c->flags & LLM_CLASS_SOFT_PHASES) && lender < LLM_NR_QUEUES &&
+				!cpu_in_queue(c, home, cpu) && cpu_in_queue(c, lender, cpu);
+
+		WRITE_ONCE(cst->borrowed, borrowed);
+		if (borrowed)
+			stat_inc(tctx->class_id, phase_borrows);
+	}
 	if (tctx->rescued) {
 		p->scx.slice = tctx->rescue_slice_ns;
 		guard_arm_timer(cpu, cst, tctx->rescue_slice_ns);
@@ -504,8 +537,10 @@ void BPF_STRUCT_OPS(llm_stopping, struct task_struct *p, bool runnable)
 	u64 now = llm_now(), burst;
 	u32 rescued;
 
-	if (cst)
+	if (cst) {
 		cst->running_class = CLASS_NONE;
+		cst->borrowed = 0;
+	}
 	if (!tctx || !tctx->started_at)
 		return;
 	burst = now - tctx->started_at;
@@ -566,6 +601,7 @@ void BPF_STRUCT_OPS(llm_cpu_release, s32 cpu, struct scx_cpu_release_args *args)
 	if (cst) {
 		WRITE_ONCE(cst->held, 1);
 		cst->running_class = CLASS_NONE;
+		cst->borrowed = 0;
 	}
 	if (st) {
 		st->cpu_releases++;

@@ -37,6 +37,21 @@
  *   - a CPU whose local queue already holds a task, so preemptions never
  *     stack there (each would go to the head, pushing the earlier one back).
  *
+ * Soft phase sets (the default; "strict": true turns them off). The forward
+ * and backward sets of a class lend each other their CPUs: a phase task
+ * with no idle CPU of its own set takes an idle CPU of the other phase's
+ * set while that phase has nothing waiting (cpu_lendable), and a CPU of
+ * one set that finds its own phase's queue empty serves the other's
+ * (try_class). The lender takes a CPU back at once: a waking owner that
+ * finds no idle CPU of its set preempts a borrower there (pick_victim, as
+ * an exclusive owner does), and a borrower's tick gives the CPU up as soon
+ * as the owner phase has a task waiting or a CPU of the borrower's own set
+ * is free (may_stay), so a job that runs forward then backward on the same
+ * threads uses all of its class's CPUs in each phase and still goes home.
+ * Borrowing is only ever between the two phase sets of one class: never
+ * into the class's unmarked set, another class's CPUs or an exclusive
+ * owner's. Counted in phase_borrows.
+ *
  * Known limits: picking a CPU walks the task's set bit by bit, O(nr_cpus)
  * per wake-up: fine to a few hundred CPUs, bpf_cpumask kptrs beyond.
  */
@@ -156,6 +171,7 @@ static __always_inline void note_phase(struct task_struct *p, struct llm_task_ct
 	if (phase != tctx->phase && !cpu_in_queue(c, q, scx_bpf_task_cpu(p)))
 		stat_inc(tctx->class_id, phase_migrations);
 	tctx->phase = phase;
+	tctx->queue = q;
 }
 
 /* A higher sched class holds the CPU (or did when we looked). */
@@ -216,6 +232,12 @@ static __always_inline s32 pick_victim(struct task_struct *p, struct llm_policy 
 				between = cpu;
 			continue;
 		}
+		/* Soft phase sets: the owner phase takes its CPU back from a borrower. */
+		if (cst->running_class == cls && READ_ONCE(cst->borrowed)) {
+			if (reclaim < 0 || cpu == here)
+				reclaim = cpu;
+			continue;
+		}
 		if (cst->running_class == cls || cst->running_class == CLASS_KTHREAD)
 			continue;
 		/* The owner of a CPU takes it back from a borrower of any class. */
@@ -250,6 +272,61 @@ static s32 claim_idle(struct task_struct *p, struct llm_policy *pol, u32 cls, st
 			return cpu;
 	}
 	return -1;
+}
+
+/* Soft phase sets: claims an idle CPU the task may borrow from its class's
+ * other phase (cpu_lendable); -1 if none or the sets are strict. */
+static s32 claim_lendable_idle(struct task_struct *p, struct llm_policy *pol, u32 cls, struct llm_class *c, u32 q)
+{
+	u32 n = lim_cpus();
+	s32 cpu;
+
+	if (!(c->flags & LLM_CLASS_SOFT_PHASES) || sibling_queue(q) >= LLM_NR_QUEUES)
+		return -1;
+	bpf_for(cpu, 0, n) {
+		if (!cpu_lendable(c, cls, q, cpu) || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr) ||
+		    blocked_by_owner(pol, cls, cpu) || !cpu_usable(cpu))
+			continue;
+		if (scx_bpf_test_and_clear_cpu_idle(cpu))
+			return cpu;
+	}
+	return -1;
+}
+
+/*
+ * A CPU of the task's own set that runs nothing of ours and is not held by a
+ * higher sched class: where a borrower should go home to. Accepted race:
+ * cpu_state is read without locks; a stale read costs one extra move or one
+ * tick more on the borrowed CPU.
+ */
+static bool home_cpu_free(struct task_struct *p, struct llm_policy *pol, u32 cls, struct llm_class *c, u32 q)
+{
+	u32 n = lim_cpus();
+	s32 cpu;
+
+	bpf_for(cpu, 0, n) {
+		struct cpu_state *cst;
+
+		if (!cpu_allowed_for(p, c, q, cpu) || blocked_by_owner(pol, cls, cpu))
+			continue;
+		cst = cpu_state_may_fail(cpu);
+		if (cst && cst->running_class == CLASS_NONE && !cpu_held(cpu, cst) &&
+		    !scx_bpf_dsq_nr_queued(SCX_DSQ_LOCAL_ON | cpu))
+			return true;
+	}
+	return false;
+}
+
+/* Whether a task of queue q that runs on cpu may go on running there: a CPU
+ * of its own set, or one it borrows while no CPU of its own set is free. */
+static __always_inline bool may_stay(struct task_struct *p, struct llm_policy *pol, u32 cls, struct llm_class *c,
+				     u32 q, s32 cpu)
+{
+	if (blocked_by_owner(pol, cls, cpu))
+		return false;
+	if (cpu_in_queue(c, q, cpu))
+		return true;
+	return cpu_lendable(c, cls, q, cpu) && !home_cpu_free(p, pol, cls, c, q);
 }
 
 #endif /* LLM_PLACEMENT_BPF_H */

@@ -90,6 +90,8 @@ struct cpu_state {
 	u64 rescue_id;      /* bumped at each guard run; its slice timer checks it */
 	u32 guard_active;   /* serving the guard until nothing is due */
 	u32 held;           /* between ops.cpu_release and ops.cpu_acquire */
+	u32 borrowed;       /* its task borrows it from its class's other phase */
+	u32 pad;
 };
 
 struct {
@@ -253,6 +255,33 @@ static __always_inline bool cpu_in_queue(struct llm_class *c, u32 q, s32 cpu)
 	if (q >= LLM_NR_QUEUES)
 		return false;
 	return llm_cpumask_test(&c->cpus[LLM_IDX(q, LLM_NR_QUEUES)], cpu);
+}
+
+/* The other phase of a phase queue; LLM_NR_QUEUES for the rest. */
+static __always_inline u32 sibling_queue(u32 q)
+{
+	if (q == LLM_PHASE_FORWARD)
+		return LLM_PHASE_BACKWARD;
+	if (q == LLM_PHASE_BACKWARD)
+		return LLM_PHASE_FORWARD;
+	return LLM_NR_QUEUES;
+}
+
+/*
+ * Soft phase sets: a task of phase queue q may use a CPU of its class's
+ * other phase while that phase has nothing waiting in its queue. Accepted
+ * race: the queue is read without a lock, so an owner queued a moment ago
+ * may be missed; it then takes the CPU back through pick_victim or at the
+ * borrower's next tick, and the guard bounds its wait either way.
+ */
+static __always_inline bool cpu_lendable(struct llm_class *c, u32 cls, u32 q, s32 cpu)
+{
+	u32 s = sibling_queue(q);
+
+	if (!(c->flags & LLM_CLASS_SOFT_PHASES) || s >= LLM_NR_QUEUES || !cpu_in_queue(c, s, cpu) ||
+	    cpu_in_queue(c, q, cpu))
+		return false;
+	return !scx_bpf_dsq_nr_queued(dsq_of(cls, s));
 }
 
 static __always_inline u64 class_nr_queued(u32 cls)

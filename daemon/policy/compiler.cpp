@@ -102,6 +102,8 @@ CompiledPolicy compile(const Policy& p, const Machine& m, const CgroupResolver& 
         set_mask(k.cpus[LLM_PHASE_NONE], def);
         if (p.has_phases(c)) {
             k.flags |= LLM_CLASS_HAS_PHASES;
+            if (!c.strict_phases)
+                k.flags |= LLM_CLASS_SOFT_PHASES;
             // Phase sets are not cut down to the class's cpus: say what that means.
             if (c.cpus)
                 for (const auto& [set, name] : {std::pair{&c.forward, "forward"}, std::pair{&c.backward, "backward"}}) {

@@ -730,7 +730,7 @@ ClassSpec parse_class(const json& v, const std::string& path, const SchedulerSpe
     c.cpus = r.cpus("cpus", &c.cpu_text, "cpus");
     if (const json* ph = r.get("phases")) {
         if (expect_object(*ph, r.at("phases"), d)) {
-            ObjectReader pr(*ph, r.at("phases"), d, {"forward", "backward", "roles"});
+            ObjectReader pr(*ph, r.at("phases"), d, {"forward", "backward", "roles", "strict"});
             c.forward = pr.cpus("forward", &c.cpu_text, "forward");
             c.backward = pr.cpus("backward", &c.cpu_text, "backward");
             if (!pr.get("forward") || !pr.get("backward"))
@@ -738,6 +738,8 @@ ClassSpec parse_class(const json& v, const std::string& path, const SchedulerSpe
                         "write e.g. { \"forward\": \"0-5\", \"backward\": \"6-11\" }; unmarked threads use \"cpus\"");
             if (const json* roles = pr.get("roles"))
                 parse_phase_roles(*roles, pr.at("roles"), c.roles, d);
+            if (auto strict = pr.boolean("strict"))
+                c.strict_phases = *strict;
         }
     }
     if (auto b = r.boolean("cpus_exclusive"))

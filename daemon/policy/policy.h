@@ -60,6 +60,7 @@ struct ClassSpec {
     std::optional<std::set<unsigned>> forward;   // phase sets
     std::optional<std::set<unsigned>> backward;
     std::vector<PhaseRole> roles;                // phases by thread name, first match wins
+    bool strict_phases = false;                  // no lending between the phase sets
     // Sets written relative to the machine ("first half"), by key ("cpus",
     // "forward", "backward"); policy/cpu_spec.h resolves them into the sets above.
     std::map<std::string, std::string> cpu_text;

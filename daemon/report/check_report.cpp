@@ -63,7 +63,8 @@ std::string describe_plan(const Policy& p, const CompiledPolicy& compiled)
         s += "\n    cpus " + format_cpu_list(mask_set(k.cpus[LLM_PHASE_NONE]));
         if (k.flags & LLM_CLASS_HAS_PHASES)
             s += ", forward " + format_cpu_list(mask_set(k.cpus[LLM_PHASE_FORWARD])) + ", backward " +
-                 format_cpu_list(mask_set(k.cpus[LLM_PHASE_BACKWARD]));
+                 format_cpu_list(mask_set(k.cpus[LLM_PHASE_BACKWARD])) +
+                 (k.flags & LLM_CLASS_SOFT_PHASES ? " (soft: each lends the other its idle CPUs)" : " (strict)");
         if (k.flags & LLM_CLASS_EXCLUSIVE)
             s += ", exclusive";
         for (uint32_t r = 0; r < k.nr_roles && r < LLM_MAX_PHASE_ROLES; ++r)

@@ -86,6 +86,8 @@ std::string format_prometheus(const std::vector<ClassReport>& classes, const Dae
          &llm_class_stats::guard_share_runs},
         {"llm_schedd_class_phase_migrations_total", "Placements on another CPU set because the phase changed.",
          &llm_class_stats::phase_migrations},
+        {"llm_schedd_class_phase_borrows_total", "Runs on the class's other phase's CPUs (soft phase sets).",
+         &llm_class_stats::phase_borrows},
         {"llm_schedd_class_affinity_fallbacks_total", "Enqueues whose own affinity missed the phase set.",
          &llm_class_stats::affinity_fallbacks},
     };

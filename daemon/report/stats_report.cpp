@@ -23,25 +23,25 @@ std::string format_stats_table(const std::vector<ClassReport>& classes, const ll
 {
     std::string out;
     char line[320];
-    std::snprintf(line, sizeof(line), "%-14s %4s %9s %10s %10s %8s %7s %7s %9s %8s %9s %9s\n", "class", "prio",
-                  "runtime", "enqueues", "dispatch", "preempt", "rescue", "share", "phase-mig", "aff-fall",
+    std::snprintf(line, sizeof(line), "%-14s %4s %9s %10s %10s %8s %7s %7s %9s %8s %8s %9s %9s\n", "class", "prio",
+                  "runtime", "enqueues", "dispatch", "preempt", "rescue", "share", "phase-mig", "borrows", "aff-fall",
                   "wait-p50", "wait-p99");
     out += line;
     auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
     for (const auto& c : classes) {
         const auto& t = c.total;
-        std::snprintf(line, sizeof(line), "%-14s %4u %9s %10llu %10llu %8llu %7llu %7llu %9llu %8llu %9s %9s\n",
+        std::snprintf(line, sizeof(line), "%-14s %4u %9s %10llu %10llu %8llu %7llu %7llu %9llu %8llu %8llu %9s %9s\n",
                       c.name.c_str(), c.priority, human_ns(t.runtime_ns).c_str(), u(t.enqueues), u(t.dispatches),
                       u(t.preemptions), u(t.starvation_rescues), u(t.guard_share_runs), u(t.phase_migrations),
-                      u(t.affinity_fallbacks), ("<" + human_ns(latency_quantile_ns(t.lat_hist, 0.5))).c_str(),
+                      u(t.phase_borrows), u(t.affinity_fallbacks), ("<" + human_ns(latency_quantile_ns(t.lat_hist, 0.5))).c_str(),
                       ("<" + human_ns(latency_quantile_ns(t.lat_hist, 0.99))).c_str());
         out += line;
     }
     if (!sched)
         return out;
     const auto& s = *sched;
-    std::snprintf(line, sizeof(line), "%-14s %4s %9s %10s %10llu %8s %7s %7s %9s %8s %9s %9s\n", "(kernel)", "-",
-                  human_ns(s.kthread_runtime_ns).c_str(), "-", u(s.kthread_runs), "-", "-", "-", "-", "-",
+    std::snprintf(line, sizeof(line), "%-14s %4s %9s %10s %10llu %8s %7s %7s %9s %8s %8s %9s %9s\n", "(kernel)", "-",
+                  human_ns(s.kthread_runtime_ns).c_str(), "-", u(s.kthread_runs), "-", "-", "-", "-", "-", "-",
                   ("<" + human_ns(latency_quantile_ns(s.kthread_lat_hist, 0.5))).c_str(),
                   ("<" + human_ns(latency_quantile_ns(s.kthread_lat_hist, 0.99))).c_str());
     out += line;
@@ -65,6 +65,7 @@ nlohmann::json counters_json(const llm_class_stats& t)
             {"starvation_rescues", t.starvation_rescues},
             {"guard_share_runs", t.guard_share_runs},
             {"phase_migrations", t.phase_migrations},
+            {"phase_borrows", t.phase_borrows},
             {"affinity_fallbacks", t.affinity_fallbacks},
             {"runtime_ns", t.runtime_ns},
             {"wait_ns", t.wait_ns}};

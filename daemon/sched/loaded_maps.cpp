@@ -58,6 +58,7 @@ std::vector<ClassStats> read_class_stats(int map_fd, uint32_t nr_classes)
                 t.guard_share_runs += v.guard_share_runs;
                 t.phase_migrations += v.phase_migrations;
                 t.affinity_fallbacks += v.affinity_fallbacks;
+                t.phase_borrows += v.phase_borrows;
                 t.runtime_ns += v.runtime_ns;
                 t.wait_ns += v.wait_ns;
                 for (int b = 0; b < LLM_LAT_BUCKETS; ++b)

@@ -123,6 +123,9 @@ struct llm_rule {
 enum llm_class_flags {
 	LLM_CLASS_EXCLUSIVE = 1u << 0, /* others never borrow its CPUs while it is runnable */
 	LLM_CLASS_HAS_PHASES = 1u << 1,
+	/* Soft phase sets: a phase runs on the other phase's CPUs while that
+	 * phase has nothing waiting, and gives them back when it has. */
+	LLM_CLASS_SOFT_PHASES = 1u << 2,
 };
 
 struct llm_cpumask {
@@ -187,6 +190,7 @@ struct llm_class_stats {
 	__u64 guard_share_runs;   /* runs given from the lower classes' share */
 	__u64 phase_migrations;   /* placements on another CPU set because the phase changed */
 	__u64 affinity_fallbacks; /* enqueues whose affinity missed the phase set */
+	__u64 phase_borrows;      /* runs on the other phase's CPUs (soft phase sets) */
 	__u64 runtime_ns;
 	__u64 wait_ns;            /* sum of runnable->running waits */
 	__u64 lat_hist[LLM_LAT_BUCKETS]; /* runnable->running, bucket = log2(ns) */
@@ -243,7 +247,7 @@ struct llm_task_ctx {
 	__u64 max_wait_ns;    /* longest runnable->running wait seen */
 	__u64 seen_slack;     /* timer slack at the last look (at clone: the inherited one) */
 	__u32 own_phase;      /* the last phase the thread marked for itself */
-	__u32 pad2;
+	__u32 queue;          /* the queue it was last placed for (enum llm_phase) */
 };
 
 /*

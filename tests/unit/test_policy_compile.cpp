@@ -113,7 +113,7 @@ TEST_CASE("compiled table: priorities, masks, rules and owners")
     CHECK(t.classes[1].cpus[LLM_PHASE_FORWARD].bits[0] == 0x3);
     CHECK(t.classes[1].cpus[LLM_PHASE_BACKWARD].bits[0] == 0xc);
     CHECK(t.classes[1].cpus[LLM_PHASE_ANY].bits[0] == 0x3f);
-    CHECK(t.classes[1].flags == (LLM_CLASS_EXCLUSIVE | LLM_CLASS_HAS_PHASES));
+    CHECK(t.classes[1].flags == (LLM_CLASS_EXCLUSIVE | LLM_CLASS_HAS_PHASES | LLM_CLASS_SOFT_PHASES));
     CHECK(t.classes[2].cpus[LLM_PHASE_NONE].bits[0] == 0xff);  // all online
     CHECK(t.classes[2].cpus[LLM_PHASE_FORWARD].bits[0] == 0xff);
     CHECK(t.cpu_owner[0] == 1);
@@ -215,6 +215,27 @@ TEST_CASE("32 classes fit, and a policy may not exceed the rule table")
     auto d = validation_errors(R"({ "classes": [ { "name": "many", "match": [ )" + rules +
                                    R"( ] }, { "name": "rest", "match": [ { "default": true } ] } ] })", m);
     CHECK(has_error(d, "/classes", "at most 64 rules"));
+}
+
+TEST_CASE("phase sets are soft unless strict; --check says which")
+{
+    auto m = machine(4);
+    auto p = must_parse(R"({ "classes": [
+        { "name": "soft", "match": [ { "comm_prefix": "a" } ], "phases": { "forward": "0-1", "backward": "2-3" } },
+        { "name": "strict", "match": [ { "comm_prefix": "b" } ],
+          "phases": { "forward": "0-1", "backward": "2-3", "strict": true } },
+        { "name": "nophases", "match": [ { "default": true } ] } ] })", m);
+    auto c = compile(p, m, nullptr, 1);
+    CHECK(c.table->classes[0].flags == (LLM_CLASS_HAS_PHASES | LLM_CLASS_SOFT_PHASES));
+    CHECK(c.table->classes[1].flags == LLM_CLASS_HAS_PHASES);
+    CHECK(c.table->classes[2].flags == 0);
+    auto plan = llm::report::describe_plan(p, c);
+    CHECK(plan.find("backward 2-3 (soft: each lends the other its idle CPUs)") != std::string::npos);
+    CHECK(plan.find("backward 2-3 (strict)") != std::string::npos);
+    Diagnostics d;
+    (void)parse_policy(R"({ "classes": [ { "name": "x", "match": [ { "default": true } ],
+        "phases": { "forward": "0", "backward": "1", "strict": "yes" } } ] })", d);
+    CHECK(has_error(d, "/classes/0/phases/strict", "expected true or false"));
 }
 
 TEST_CASE("phase roles compile into the class, first match first; --check shows them")

@@ -23,6 +23,7 @@ TEST_CASE("stats table and JSON carry every counter")
     r.total.starvation_rescues = 2;
     r.total.phase_migrations = 1;
     r.total.affinity_fallbacks = 4;
+    r.total.phase_borrows = 6;
     r.total.runtime_ns = 2'000'000'000;
     r.total.lat_hist[10] = 10;  // all waits in [1024, 2048) ns
     r.per_cpu.resize(3);
@@ -32,6 +33,7 @@ TEST_CASE("stats table and JSON carry every counter")
     CHECK(table.find("train") != std::string::npos);
     CHECK(table.find("2.0s") != std::string::npos);
     CHECK(table.find("<2us") != std::string::npos);
+    CHECK(table.find("borrows") != std::string::npos);
 
     auto j = stats_json({r}, 7, {{"SCX_EV_X", 5}});
     CHECK(j["generation"] == 7);
@@ -44,6 +46,7 @@ TEST_CASE("stats table and JSON carry every counter")
     CHECK(c["starvation_rescues"] == 2);
     CHECK(c["phase_migrations"] == 1);
     CHECK(c["affinity_fallbacks"] == 4);
+    CHECK(c["phase_borrows"] == 6);
     CHECK(c["wait_p50_ns"] == 2048);
     CHECK(c["wait_hist_log2_ns"].size() == LLM_LAT_BUCKETS);
     CHECK(j["kernel_events"]["SCX_EV_X"] == 5);

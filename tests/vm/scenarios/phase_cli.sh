@@ -5,7 +5,10 @@
 # costs microseconds.
 # timeout: 150
 
-start_daemon configs/default.json || return
+# Strict sets: every sample must be in its phase's own set (soft sets,
+# the default, would lend idle CPUs across: vm.soft_phases).
+jq '(.classes[] | select(.phases) | .phases.strict) = true' configs/default.json >/tmp/strict.json
+start_daemon /tmp/strict.json || return
 slack() { cat "/proc/$1/timerslack_ns"; }
 
 out=$(su llmuser -s /bin/sh -c 'llm-schedctl phase forward -- cat /proc/self/timerslack_ns')

@@ -4,7 +4,10 @@
 # thread's set, before the swap and from 50 ms after it.
 # timeout: 150
 
-start_daemon configs/default.json || return
+# Strict sets: every sample must be in its phase's own set (soft sets,
+# the default, would lend idle CPUs across: vm.soft_phases).
+jq '(.classes[] | select(.phases) | .phases.strict) = true' configs/default.json >/tmp/strict.json
+start_daemon /tmp/strict.json || return
 # Background load on every CPU, so a misplaced thread would show.
 stress-ng --cpu "$(nproc)" --timeout 20s >/dev/null 2>&1 &
 load=$!
