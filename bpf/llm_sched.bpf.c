@@ -564,8 +564,10 @@ void BPF_STRUCT_OPS(llm_stopping, struct task_struct *p, bool runnable)
 	{
 		struct llm_class_stats *st = stats_of(tctx->class_id);
 
-		if (st)
+		if (st) {
 			st->runtime_ns += burst;
+			add_by_phase(st->phase_runtime_ns, tctx->phase, burst);
+		}
 	}
 	if (p->scx.weight)
 		tctx->vtime += burst * 100 / p->scx.weight;

@@ -333,6 +333,14 @@ static __always_inline bool prefix_match(const char *s, const char *prefix, u32 
 	return true;
 }
 
+/* arr[phase] += v, for the per-phase counters of llm_class_stats. */
+static __always_inline void add_by_phase(u64 *arr, u32 phase, u64 v)
+{
+	barrier_var(phase);
+	if (phase < LLM_NR_PHASES)
+		arr[phase] += v;
+}
+
 static __always_inline void record_wait(struct llm_class_stats *st, struct llm_task_ctx *tctx, u64 now)
 {
 	u64 wait;
@@ -345,6 +353,7 @@ static __always_inline void record_wait(struct llm_class_stats *st, struct llm_t
 	if (st) {
 		st->lat_hist[llm_lat_bucket(wait) & (LLM_LAT_BUCKETS - 1)]++;
 		st->wait_ns += wait;
+		add_by_phase(st->phase_wait_ns, tctx->phase, wait);
 	}
 }
 

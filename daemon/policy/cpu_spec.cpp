@@ -149,6 +149,15 @@ void resolve_relative_cpus(Policy& p, const Machine& m, Diagnostics& d)
             auto& slot = key == "cpus" ? c.cpus : key == "forward" ? c.forward : c.backward;
             slot = *set;
         }
+        // "split": "auto" with no lists starts from an even split of the class's CPUs.
+        if (c.auto_split && !c.forward && !c.backward) {
+            const auto& base = c.cpus ? *c.cpus : m.online_cpus;
+            c.forward.emplace();
+            c.backward.emplace();
+            size_t k = 0;
+            for (unsigned cpu : base)
+                (k++ < base.size() / 2 ? *c.forward : *c.backward).insert(cpu);
+        }
     }
 }
 

@@ -730,12 +730,28 @@ ClassSpec parse_class(const json& v, const std::string& path, const SchedulerSpe
     c.cpus = r.cpus("cpus", &c.cpu_text, "cpus");
     if (const json* ph = r.get("phases")) {
         if (expect_object(*ph, r.at("phases"), d)) {
-            ObjectReader pr(*ph, r.at("phases"), d, {"forward", "backward", "roles", "strict"});
+            ObjectReader pr(*ph, r.at("phases"), d,
+                            {"forward", "backward", "roles", "strict", "split", "split_dwell_ms", "split_band"});
             c.forward = pr.cpus("forward", &c.cpu_text, "forward");
             c.backward = pr.cpus("backward", &c.cpu_text, "backward");
-            if (!pr.get("forward") || !pr.get("backward"))
+            auto split = pr.choice("split", {"fixed", "auto"});
+            if (split == "auto") {
+                c.auto_split.emplace();
+                if (auto ms = pr.integer("split_dwell_ms", 500, 600000))
+                    c.auto_split->dwell_ns = *ms * 1'000'000;
+                if (auto b = pr.number("split_band", 0, 0.9))
+                    c.auto_split->band = *b;
+            } else {
+                for (const char* k : {"split_dwell_ms", "split_band"})
+                    if (pr.get(k))
+                        d.error(pr.at(k), std::string(k) + " applies to \"split\": \"auto\" only",
+                                "add \"split\": \"auto\" or drop " + std::string(k));
+            }
+            bool lists = pr.get("forward") || pr.get("backward");
+            if ((!pr.get("forward") || !pr.get("backward")) && (lists || !c.auto_split))
                 d.error(r.at("phases"), "phases needs both \"forward\" and \"backward\" CPU lists",
-                        "write e.g. { \"forward\": \"0-5\", \"backward\": \"6-11\" }; unmarked threads use \"cpus\"");
+                        "write e.g. { \"forward\": \"0-5\", \"backward\": \"6-11\" }; unmarked threads use \"cpus\"; "
+                        "with \"split\": \"auto\" both may be left out (an even split of cpus to start)");
             if (const json* roles = pr.get("roles"))
                 parse_phase_roles(*roles, pr.at("roles"), c.roles, d);
             if (auto strict = pr.boolean("strict"))

@@ -44,6 +44,13 @@ struct ClassMemory {
     std::optional<std::set<unsigned>> mems;  // cpuset.mems
 };
 
+// "split": "auto": the daemon resizes the forward and backward sets within
+// their union from each phase's measured demand (plan/phase_split.h).
+struct AutoSplit {
+    uint64_t dwell_ns = 2'000'000'000;  // no move sooner than this after the last one
+    double band = 0.1;                  // a move must cut the busiest phase's load per CPU by this fraction
+};
+
 // Threads of a class that take a phase by name, with no mark of their own.
 struct PhaseRole {
     std::string comm_prefix;  // "pt_autograd_"
@@ -61,6 +68,7 @@ struct ClassSpec {
     std::optional<std::set<unsigned>> backward;
     std::vector<PhaseRole> roles;                // phases by thread name, first match wins
     bool strict_phases = false;                  // no lending between the phase sets
+    std::optional<AutoSplit> auto_split;         // sets resized from demand; the lists are the start
     // Sets written relative to the machine ("first half"), by key ("cpus",
     // "forward", "backward"); policy/cpu_spec.h resolves them into the sets above.
     std::map<std::string, std::string> cpu_text;

@@ -142,6 +142,9 @@ bool validate(const Policy& p, const Machine& m, Diagnostics& d)
                 d.error(path + "/phases/backward", "CPU " + format_cpu_list(both) + " is in both phase sets",
                         "forward and backward threads are held on separate cores: make the lists disjoint");
         }
+        if (c.auto_split && c.forward && c.backward && c.forward->size() + c.backward->size() < 2)
+            d.error(path + "/phases/split", "an auto split needs at least 2 CPUs between forward and backward",
+                    "give the class (or its phase lists) 2 or more CPUs, or drop \"split\": \"auto\"");
         if (c.cpus_exclusive) {
             std::set<unsigned> own;
             for (const auto* s : {&c.cpus, &c.forward, &c.backward})

@@ -65,6 +65,14 @@ std::string describe_plan(const Policy& p, const CompiledPolicy& compiled)
             s += ", forward " + format_cpu_list(mask_set(k.cpus[LLM_PHASE_FORWARD])) + ", backward " +
                  format_cpu_list(mask_set(k.cpus[LLM_PHASE_BACKWARD])) +
                  (k.flags & LLM_CLASS_SOFT_PHASES ? " (soft: each lends the other its idle CPUs)" : " (strict)");
+        if (const auto& a = p.classes[i].auto_split) {
+            char buf[160];
+            std::snprintf(buf, sizeof(buf),
+                          "\n    split auto: forward and backward resized from demand (start as above; dwell %llu ms, "
+                          "band %.2f)",
+                          static_cast<unsigned long long>(a->dwell_ns / 1'000'000), a->band);
+            s += buf;
+        }
         if (k.flags & LLM_CLASS_EXCLUSIVE)
             s += ", exclusive";
         for (uint32_t r = 0; r < k.nr_roles && r < LLM_MAX_PHASE_ROLES; ++r)

@@ -63,6 +63,10 @@ std::vector<ClassStats> read_class_stats(int map_fd, uint32_t nr_classes)
                 t.wait_ns += v.wait_ns;
                 for (int b = 0; b < LLM_LAT_BUCKETS; ++b)
                     t.lat_hist[b] += v.lat_hist[b];
+                for (int ph = 0; ph < LLM_NR_PHASES; ++ph) {
+                    t.phase_runtime_ns[ph] += v.phase_runtime_ns[ph];
+                    t.phase_wait_ns[ph] += v.phase_wait_ns[ph];
+                }
             }
         }
         out.push_back(std::move(cs));

@@ -16,6 +16,7 @@
 #include "service/endpoints.h"
 #include "service/live_policy.h"
 #include "service/phase_marks.h"
+#include "service/phase_splitter.h"
 #include "service/reload_ledger.h"
 #include "service/supervisor.h"
 
@@ -30,6 +31,7 @@ struct DaemonView {
     const Endpoints& endpoints;
     const ReloadLedger& reloads;
     const PhaseMarks& phase_marks;
+    const PhaseSplitter& splitter;
     std::chrono::steady_clock::time_point started;
 };
 

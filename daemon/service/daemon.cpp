@@ -68,7 +68,7 @@ Daemon::Daemon(Options opt)
 
 DaemonView Daemon::view() const
 {
-    return {opt_, machine_, *live_, supervisor_, memory_, endpoints_, reloads_, phase_marks_, started_};
+    return {opt_, machine_, *live_, supervisor_, memory_, endpoints_, reloads_, phase_marks_, splitter_, started_};
 }
 
 ReloadResult Daemon::reload(const std::string& why, uint64_t received_ns)
@@ -123,6 +123,7 @@ ReloadResult Daemon::reload(const std::string& why, uint64_t received_ns)
     refused_hash_ = 0;
     log_compile_notes(live_->compiled());
     supervisor_.follow(*live_);
+    splitter_.reset(*live_);
     res.ok = true;
     res.generation = live_->generation;
     reloads_.last = res;
@@ -203,6 +204,8 @@ int Daemon::poll_timeout_ms() const
     if (auto t = control_pending_.next_deadline())
         sooner(*t);
     if (auto t = phase_marks_.next_deadline())
+        sooner(*t);
+    if (auto t = splitter_.next_deadline())
         sooner(*t);
     if (const auto* m = endpoints_.metrics())
         if (auto t = m->pending().next_deadline())
@@ -321,6 +324,8 @@ void Daemon::loop(int signal_fd)
         reload_if_file_changed();
         if (supervisor_.poll(*live_))
             notify_status();
+        if (splitter_.tick(*live_, supervisor_))
+            notify_status();
         run_timers();
     }
 }
@@ -376,6 +381,7 @@ int Daemon::run()
         spdlog::error("{}", st.error());
         return 1;
     }
+    splitter_.reset(*live_);
     notify_status();
     last_stats_ = last_watchdog_ = last_memory_tick_ = Clock::now();
     loop(sfd.get());

@@ -72,21 +72,30 @@ void Supervisor::on_exit(const LivePolicy& live, const sched::ExitRecord& rec)
 // The live policy, compiled again for the CPUs online now. Not a reload of
 // the file: an edit waiting there (or a broken one) must not decide whether
 // the queues of a CPU that left get served.
+util::Status Supervisor::recompile(LivePolicy& live)
+{
+    if (!sched_)
+        return util::error("llm_sched is not attached");
+    auto compiled = policy::compile(live.policy(), machine_, resolve_cgroup, live.next_generation());
+    live.last_issued = compiled.table->generation;  // even a failed push may have written a slot
+    if (auto st = sched_->push(*compiled.table); !st)
+        return st;
+    live.generation = compiled.table->generation;
+    live.loaded.compiled = std::move(compiled);
+    return {};
+}
+
 void Supervisor::on_cpu_hotplug(LivePolicy& live)
 {
     hotplug_seen_ = sched_->hotplug_seq();
     ++hotplug_events_;
     machine_ = probe_machine();
     machine_.online_cpus = sched_->online_cpus(machine_.online_cpus);
-    auto compiled = policy::compile(live.policy(), machine_, resolve_cgroup, live.next_generation());
-    live.last_issued = compiled.table->generation;  // even a failed push may have written a slot
-    if (auto st = sched_->push(*compiled.table); !st) {
+    if (auto st = recompile(live); !st) {
         spdlog::error("CPU hotplug: cannot push the tables for online CPUs {}: {}",
                       policy::format_cpu_list(machine_.online_cpus), st.error());
         return;
     }
-    live.generation = compiled.table->generation;
-    live.loaded.compiled = std::move(compiled);
     spdlog::warn("CPU hotplug: online CPUs now {}; generation {} live, compiled for them",
                  policy::format_cpu_list(machine_.online_cpus), live.generation);
     for (const auto& note : live.compiled().notes)

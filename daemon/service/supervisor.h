@@ -47,6 +47,11 @@ public:
     void follow(const LivePolicy& live);
     void detach();
 
+    // The live policy compiled again (for the CPUs online now) and pushed as
+    // a new generation: a hotplug, or an auto split that moved. On an error
+    // the live generation stays as it was.
+    [[nodiscard]] util::Status recompile(LivePolicy& live);
+
     [[nodiscard]] util::Status push(const llm_policy& table) override;
     [[nodiscard]] util::Status restore(const llm_policy& table) override;
 

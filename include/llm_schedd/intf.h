@@ -194,6 +194,10 @@ struct llm_class_stats {
 	__u64 runtime_ns;
 	__u64 wait_ns;            /* sum of runnable->running waits */
 	__u64 lat_hist[LLM_LAT_BUCKETS]; /* runnable->running, bucket = log2(ns) */
+	/* By the phase a task was placed for (enum llm_phase): what the
+	 * daemon's auto split reads as each phase's demand. */
+	__u64 phase_runtime_ns[LLM_NR_PHASES];
+	__u64 phase_wait_ns[LLM_NR_PHASES];
 };
 
 /*
