@@ -425,6 +425,7 @@ void BPF_STRUCT_OPS(llm_tick, struct task_struct *p)
 
 	if (!pol || is_kthread(p) || !(tctx = task_ctx(p, pol)) || !(c = class_of(pol, tctx->class_id)))
 		return;
+	account_runtime(tctx, llm_now());
 
 	/* A phase switch, or a reload, left the task on a CPU it may not use; or
 	 * it borrows a CPU that the owner phase wants back, or can go home. */
@@ -500,6 +501,7 @@ void BPF_STRUCT_OPS(llm_running, struct task_struct *p)
 		return;
 	record_wait(stats_of(tctx->class_id), tctx, now);
 	tctx->enqueued_at = 0;
+	tctx->accounted_at = now;
 	cs = cstate_of(tctx->class_id);
 	/* Accepted race: a compare and a store, not an atomic max. Two CPUs
 	 * starting tasks of one class at once may both store, and the smaller
@@ -561,14 +563,8 @@ void BPF_STRUCT_OPS(llm_stopping, struct task_struct *p, bool runnable)
 		tctx->ewma_ns = llm_ewma_update(tctx->ewma_ns, burst, c->ewma_q10, tctx->bursts);
 		tctx->bursts++;
 	}
-	{
-		struct llm_class_stats *st = stats_of(tctx->class_id);
-
-		if (st) {
-			st->runtime_ns += burst;
-			add_by_phase(st->phase_runtime_ns, tctx->phase, burst);
-		}
-	}
+	account_runtime(tctx, now);
+	tctx->accounted_at = 0;
 	if (p->scx.weight)
 		tctx->vtime += burst * 100 / p->scx.weight;
 	/* rr: an expired slice goes to the back of the class. */

@@ -341,6 +341,31 @@ static __always_inline void add_by_phase(u64 *arr, u32 phase, u64 v)
 		arr[phase] += v;
 }
 
+/*
+ * Adds the task's runtime since the last account to its class's counters.
+ * ops.tick calls it as well as ops.stopping, so a thread that runs for
+ * seconds without stopping (a spinner that keeps its CPU) shows its
+ * runtime within a tick: the daemon's controllers read these counters
+ * every second, and lumps of seconds would mislead them.
+ */
+static __always_inline void account_runtime(struct llm_task_ctx *tctx, u64 now)
+{
+	struct llm_class_stats *st;
+	u64 d;
+
+	if (!tctx->accounted_at || now <= tctx->accounted_at) {
+		tctx->accounted_at = now;
+		return;
+	}
+	d = now - tctx->accounted_at;
+	tctx->accounted_at = now;
+	st = stats_of(tctx->class_id);
+	if (st) {
+		st->runtime_ns += d;
+		add_by_phase(st->phase_runtime_ns, tctx->phase, d);
+	}
+}
+
 static __always_inline void record_wait(struct llm_class_stats *st, struct llm_task_ctx *tctx, u64 now)
 {
 	u64 wait;

@@ -102,6 +102,8 @@ bool PhaseSplitter::tick(LivePolicy& live, Supervisor& supervisor)
         }
         pushed = true;
         cs.last_move = dec.why;
+        // The next sample would straddle the move: start it afresh.
+        cs.last_totals.reset();
         spdlog::info("auto split of class {}: {}; forward {}, backward {}; generation {} live", cs.name, dec.why,
                      policy::format_cpu_list(f), policy::format_cpu_list(b), live.generation);
     }

@@ -6,8 +6,8 @@
 // backward sets into the live policy and pushes its tables again as a new
 // generation (Supervisor::recompile, as a CPU hotplug does): no detach, no
 // reload of the file. A reload starts every controller afresh from the new
-// policy's lists; an ejection resets the counters, and the first sample
-// after it is skipped.
+// policy's lists. The sample after a move, or after an ejection reset the
+// counters, only sets a new baseline: it would mix two splits.
 #pragma once
 
 #include <chrono>

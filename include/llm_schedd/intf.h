@@ -252,6 +252,7 @@ struct llm_task_ctx {
 	__u64 seen_slack;     /* timer slack at the last look (at clone: the inherited one) */
 	__u32 own_phase;      /* the last phase the thread marked for itself */
 	__u32 queue;          /* the queue it was last placed for (enum llm_phase) */
+	__u64 accounted_at;   /* runtime counted in its class's stats up to here (ns) */
 };
 
 /*
