@@ -10,7 +10,7 @@
 # and process, is refused for root's and another user's, and the marks
 # come back after a re-attach.
 # vcpus: 4
-# timeout: 200
+# timeout: 320
 # kernel-subset: yes
 
 # The shell runs above sched_ext, so its timing holds while the class
@@ -107,7 +107,9 @@ llm-schedctl reload >/dev/null
 wait_state disabled 50
 cp data/phase_reach.json /tmp/policy.json
 llm-schedctl reload >/dev/null
-wait_state enabled 150
+# 6.12's verifier, beside this scenario's workloads under the default
+# scheduler, took 75 s for the re-attach (CI, 2026-12-06); 7.3 takes 1 s.
+wait_state enabled 1200 || fail "no re-attach within 120 s"
 sleep 1
 check "after a detach and an attach the thread mark is back ($(phase_of "$mine"))" test "$(phase_of "$mine")" = forward
 check "  and the process mark ($threads)" all_backward
