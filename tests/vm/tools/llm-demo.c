@@ -254,7 +254,7 @@ int main(int argc, char **argv)
 	}
 	if (cfg.live) {
 		for (unsigned tick = 1;; tick++) {
-			uint64_t hits[2][MAX_CPUS] = { { 0 } }, wrong = 0;
+			uint64_t hits[2][MAX_CPUS] = { { 0 } }, wrong = 0, all = 0;
 
 			sleep(1);
 			atomic_fetch_add(&live_phase_flip, 1);
@@ -264,6 +264,7 @@ int main(int argc, char **argv)
 						uint64_t h = results[i].cpu_hits[ph][c];
 
 						hits[ph][c] += h;
+						all += h;
 						wrong += h && !set_of(ph + 1)[c] ? h : 0;
 					}
 				}
@@ -274,7 +275,9 @@ int main(int argc, char **argv)
 			print_cpus(hits[0]);
 			printf(", backward on CPUs ");
 			print_cpus(hits[1]);
-			printf(", samples off their phase set: %llu\n", (unsigned long long)wrong);
+			/* Soft phase sets (the default) lend a phase's idle CPUs to the other. */
+			printf(", samples on the other phase's CPUs: %llu of %llu\n", (unsigned long long)wrong,
+			       (unsigned long long)all);
 			fflush(stdout);
 		}
 	}
