@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <optional>
+#include <algorithm>
+#include <tuple>
 #include <vector>
 
 #include "policy/diagnostics.h"
@@ -159,6 +161,56 @@ void resolve_relative_cpus(Policy& p, const Machine& m, Diagnostics& d)
                 (k++ < base.size() / 2 ? *c.forward : *c.backward).insert(cpu);
         }
     }
+    // A class with a CPU range starts with its minimum, in growth order.
+    for (size_t i = 0; i < p.classes.size(); ++i) {
+        auto& c = p.classes[i];
+        if (!c.cpu_range)
+            continue;
+        auto order = growth_order(m, range_pool(p, i, m));
+        std::set<unsigned> start;
+        for (size_t k = 0; k < order.size() && k < c.cpu_range->min; ++k)
+            start.insert(order[k]);
+        c.cpus = start;
+    }
+}
+
+std::set<unsigned> range_pool(const Policy& p, size_t class_index, const Machine& m)
+{
+    std::set<unsigned> pool = m.online_cpus;
+    for (size_t i = 0; i < p.classes.size(); ++i) {
+        const auto& o = p.classes[i];
+        if (i == class_index || !o.cpus_exclusive)
+            continue;
+        for (const auto* s : {&o.cpus, &o.forward, &o.backward})
+            if (*s)
+                for (unsigned cpu : **s)
+                    pool.erase(cpu);
+    }
+    return pool;
+}
+
+std::vector<unsigned> growth_order(const Machine& m, const std::set<unsigned>& allowed, const std::set<unsigned>& start)
+{
+    std::vector<unsigned> order(allowed.begin(), allowed.end());
+    if (order.empty())
+        return order;
+    unsigned anchor = start.empty() ? order.front() : *start.begin();
+    auto llc = [&](unsigned cpu) {
+        auto it = m.cpu_llc.find(cpu);
+        return it == m.cpu_llc.end() ? 0u : it->second;
+    };
+    auto node = [&](unsigned cpu) {
+        for (const auto& [n, cpus] : m.node_cpus)
+            if (cpus.count(cpu))
+                return n;
+        return 0u;
+    };
+    auto key = [&](unsigned cpu) {
+        return std::make_tuple(!start.count(cpu), llc(cpu) != llc(anchor), node(cpu) != node(anchor), node(cpu),
+                               llc(cpu), cpu);
+    };
+    std::stable_sort(order.begin(), order.end(), [&](unsigned a, unsigned b) { return key(a) < key(b); });
+    return order;
 }
 
 }  // namespace llm::policy

@@ -22,6 +22,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "policy/machine.h"
 #include "util/result.h"
@@ -42,5 +43,15 @@ class Diagnostics;
 // cpu_text) into its set, with an error at its path for each that does not
 // resolve. The compiler notes what each became, for --check and status.
 void resolve_relative_cpus(Policy& p, const Machine& m, Diagnostics& d);
+
+// The order a class with a CPU range grows in: the CPUs of `allowed` that
+// share the anchor's last-level cache, then the rest of its NUMA node, then
+// the other nodes' CPUs, each group in CPU order; the anchor is the first
+// CPU of `start` (or of `allowed`). It shrinks in the reverse order.
+[[nodiscard]] std::vector<unsigned> growth_order(const Machine& m, const std::set<unsigned>& allowed,
+                                                 const std::set<unsigned>& start = {});
+// The CPUs a class with a range may take: the online ones no other
+// exclusive class holds now.
+[[nodiscard]] std::set<unsigned> range_pool(const Policy& p, size_t class_index, const Machine& m);
 
 }  // namespace llm::policy

@@ -18,6 +18,7 @@ struct Machine {
     std::set<unsigned> numa_nodes{0};      // online nodes
     std::map<unsigned, std::set<unsigned>> node_cpus;  // node -> its CPUs ("node0" sets)
     std::set<uint64_t> mthp_kb;            // per-size THP controls (Linux 6.8+)
+    std::map<unsigned, unsigned> cpu_llc;  // CPU -> its last-level cache (lowest CPU sharing it); may be empty
 };
 
 }  // namespace llm::policy

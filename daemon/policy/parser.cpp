@@ -670,6 +670,54 @@ void parse_match(const json& v, const std::string& path, std::vector<MatchRule>&
     }
 }
 
+// "cpus": {"min": 2, "max": 12, "util": [0.6, 0.9], "dwell_ms": 2000}
+std::optional<CpuRange> parse_cpu_range(const json& v, const std::string& path, Diagnostics& d)
+{
+    const std::string example = "write e.g. { \"min\": 2, \"max\": 12, \"util\": [0.6, 0.9] }";
+    ObjectReader r(v, path, d, {"min", "max", "util", "dwell_ms"});
+    CpuRange cr;
+    auto lo = r.integer("min", 1, LLM_MAX_CPUS), hi = r.integer("max", 1, LLM_MAX_CPUS);
+    if (!r.get("min") || !r.get("max")) {
+        d.error(path, "a CPU range needs \"min\" and \"max\"", example);
+        return std::nullopt;
+    }
+    if (!lo || !hi)
+        return std::nullopt;
+    cr.min = static_cast<unsigned>(*lo);
+    cr.max = static_cast<unsigned>(*hi);
+    bool ok = true;
+    if (cr.min > cr.max) {
+        d.error(r.at("max"), "max " + std::to_string(cr.max) + " is below min " + std::to_string(cr.min),
+                "make min <= max");
+        ok = false;
+    }
+    if (const json* u = r.get("util")) {
+        if (!u->is_array() || u->size() != 2 || !(*u)[0].is_number() || !(*u)[1].is_number()) {
+            d.error(r.at("util"), "expected [low, high], two numbers", "write e.g. \"util\": [0.6, 0.9]");
+            ok = false;
+        } else {
+            double a = (*u)[0].get<double>(), b = (*u)[1].get<double>();
+            if (!(a >= 0 && a <= 1 && b >= 0 && b <= 1)) {
+                d.error(r.at("util"), "the band " + u->dump() + " is outside 0-1",
+                        "per-CPU utilisation is a fraction: write e.g. [0.6, 0.9]");
+                ok = false;
+            } else if (!(a < b)) {
+                d.error(r.at("util"), "the band " + u->dump() + " is empty or upside down",
+                        "give the low bound first and below the high one, e.g. [0.6, 0.9]");
+                ok = false;
+            } else {
+                cr.util_low = a;
+                cr.util_high = b;
+            }
+        }
+    }
+    if (auto ms = r.integer("dwell_ms", 500, 600000))
+        cr.dwell_ns = *ms * 1'000'000;
+    if (!ok)
+        return std::nullopt;
+    return cr;
+}
+
 void parse_phase_roles(const json& v, const std::string& path, std::vector<PhaseRole>& out, Diagnostics& d)
 {
     const std::string example = "write e.g. [ { \"comm_prefix\": \"pt_autograd_\", \"phase\": \"backward\" } ]";
@@ -727,7 +775,10 @@ ClassSpec parse_class(const json& v, const std::string& path, const SchedulerSpe
     c.slice.fixed_ns = sched.default_slice_ns;
     if (const json* s = r.get("slice"))
         parse_slice(*s, r.at("slice"), c.slice, sched.default_slice_ns, d);
-    c.cpus = r.cpus("cpus", &c.cpu_text, "cpus");
+    if (const json* cv = r.get("cpus"); cv && cv->is_object())
+        c.cpu_range = parse_cpu_range(*cv, r.at("cpus"), d);
+    else
+        c.cpus = r.cpus("cpus", &c.cpu_text, "cpus");
     if (const json* ph = r.get("phases")) {
         if (expect_object(*ph, r.at("phases"), d)) {
             ObjectReader pr(*ph, r.at("phases"), d,
@@ -764,7 +815,7 @@ ClassSpec parse_class(const json& v, const std::string& path, const SchedulerSpe
         c.memory.emplace();
         parse_class_memory(*mem, r.at("memory"), *c.memory, d);
     }
-    if (c.cpus_exclusive && !c.cpus && !c.forward)
+    if (c.cpus_exclusive && !c.cpus && !c.forward && !c.cpu_range)
         d.error(r.at("cpus_exclusive"), "an exclusive class needs its own CPUs",
                 "add \"cpus\" or \"phases\", or drop cpus_exclusive");
     return c;

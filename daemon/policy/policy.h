@@ -51,6 +51,17 @@ struct AutoSplit {
     double band = 0.1;                  // a move must cut the busiest phase's load per CPU by this fraction
 };
 
+// "cpus": {"min": 2, "max": 12, "util": [0.6, 0.9]}: the daemon grows and
+// shrinks the class's CPU set to keep its per-CPU utilisation inside the
+// band (plan/class_size.h), in topology order (policy/cpu_spec.h).
+struct CpuRange {
+    unsigned min = 1;
+    unsigned max = 1;
+    double util_low = 0.6;
+    double util_high = 0.9;
+    uint64_t dwell_ns = 2'000'000'000;
+};
+
 // Threads of a class that take a phase by name, with no mark of their own.
 struct PhaseRole {
     std::string comm_prefix;  // "pt_autograd_"
@@ -69,6 +80,7 @@ struct ClassSpec {
     std::vector<PhaseRole> roles;                // phases by thread name, first match wins
     bool strict_phases = false;                  // no lending between the phase sets
     std::optional<AutoSplit> auto_split;         // sets resized from demand; the lists are the start
+    std::optional<CpuRange> cpu_range;           // cpus sized from utilisation; `cpus` is the start
     // Sets written relative to the machine ("first half"), by key ("cpus",
     // "forward", "backward"); policy/cpu_spec.h resolves them into the sets above.
     std::map<std::string, std::string> cpu_text;

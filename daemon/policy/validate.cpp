@@ -142,6 +142,17 @@ bool validate(const Policy& p, const Machine& m, Diagnostics& d)
                 d.error(path + "/phases/backward", "CPU " + format_cpu_list(both) + " is in both phase sets",
                         "forward and backward threads are held on separate cores: make the lists disjoint");
         }
+        if (c.cpu_range) {
+            if (c.forward || c.backward)
+                d.error(path + "/phases", "a class whose CPUs follow utilisation has no phase sets (yet)",
+                        "give the class a fixed \"cpus\" list for its phases, or drop \"phases\"");
+            auto pool = range_pool(p, i, m);
+            if (c.cpu_range->min > pool.size())
+                d.error(path + "/cpus/min",
+                        "min " + std::to_string(c.cpu_range->min) + " is more than the " +
+                            std::to_string(pool.size()) + " online CPUs no other exclusive class owns",
+                        "lower min to " + std::to_string(pool.size()) + " or less");
+        }
         if (c.auto_split && c.forward && c.backward && c.forward->size() + c.backward->size() < 2)
             d.error(path + "/phases/split", "an auto split needs at least 2 CPUs between forward and backward",
                     "give the class (or its phase lists) 2 or more CPUs, or drop \"split\": \"auto\"");

@@ -65,6 +65,15 @@ std::string describe_plan(const Policy& p, const CompiledPolicy& compiled)
             s += ", forward " + format_cpu_list(mask_set(k.cpus[LLM_PHASE_FORWARD])) + ", backward " +
                  format_cpu_list(mask_set(k.cpus[LLM_PHASE_BACKWARD])) +
                  (k.flags & LLM_CLASS_SOFT_PHASES ? " (soft: each lends the other its idle CPUs)" : " (strict)");
+        if (const auto& r = p.classes[i].cpu_range) {
+            char buf[200];
+            std::snprintf(buf, sizeof(buf),
+                          "\n    cpus follow utilisation: %u to %u CPUs, band %.2f-%.2f, dwell %llu ms; starting with "
+                          "the %u above",
+                          r->min, r->max, r->util_low, r->util_high,
+                          static_cast<unsigned long long>(r->dwell_ns / 1'000'000), r->min);
+            s += buf;
+        }
         if (const auto& a = p.classes[i].auto_split) {
             char buf[160];
             std::snprintf(buf, sizeof(buf),

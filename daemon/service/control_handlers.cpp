@@ -57,6 +57,7 @@ nlohmann::json status_json(const DaemonView& d)
     j["drift"] = {{"checked", drift.checked}, {"drifted", drift.drifted.size()}};
     j["phase_marks"] = d.phase_marks.status_json();
     j["phase_split"] = d.splitter.to_json();
+    j["cpu_ranges"] = d.sizer.to_json();
     return j;
 }
 
@@ -74,9 +75,9 @@ std::string prometheus_text(const DaemonView& d)
     auto rows = d.supervisor.class_reports(d.live);
     if (const auto* s = d.supervisor.scheduler()) {
         auto ss = s->read_sched_stats();
-        return sched::format_prometheus(rows, c, sched::read_sched_ext_events(), &ss) + d.splitter.prometheus();
+        return sched::format_prometheus(rows, c, sched::read_sched_ext_events(), &ss) + d.splitter.prometheus() + d.sizer.prometheus();
     }
-    return sched::format_prometheus(rows, c, sched::read_sched_ext_events()) + d.splitter.prometheus();
+    return sched::format_prometheus(rows, c, sched::read_sched_ext_events()) + d.splitter.prometheus() + d.sizer.prometheus();
 }
 
 std::string stats_log_text(const DaemonView& d)
@@ -87,7 +88,7 @@ std::string stats_log_text(const DaemonView& d)
     auto st = sched::read_sched_ext_status();
     auto ss = s->read_sched_stats();
     return "sched_ext " + st.state + ", ops " + st.ops + ", generation " + std::to_string(d.live.generation) + "\n" +
-           sched::format_stats_table(d.supervisor.class_reports(d.live), &ss) + d.splitter.to_text();
+           sched::format_stats_table(d.supervisor.class_reports(d.live), &ss) + d.splitter.to_text() + d.sizer.to_text();
 }
 
 namespace {
@@ -105,7 +106,7 @@ nlohmann::json stats_reply(const DaemonView& d, control::Format format)
     if (format == control::Format::Table) {
         std::string text = "generation " + std::to_string(d.live.generation) + ", llm_sched " +
                            (d.supervisor.attached() ? "attached" : "NOT attached") + "\n";
-        text += sched::format_stats_table(rows, ssp) + d.splitter.to_text() + "kernel sched_ext events (non-zero):";
+        text += sched::format_stats_table(rows, ssp) + d.splitter.to_text() + d.sizer.to_text() + "kernel sched_ext events (non-zero):";
         for (const auto& [name, v] : events)
             if (v)
                 text += " " + name + "=" + std::to_string(v);
@@ -115,6 +116,7 @@ nlohmann::json stats_reply(const DaemonView& d, control::Format format)
     j["ok"] = true;
     j["attached"] = d.supervisor.attached();
     j["phase_split"] = d.splitter.to_json();
+    j["cpu_ranges"] = d.sizer.to_json();
     return j;
 }
 

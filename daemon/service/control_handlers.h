@@ -16,6 +16,7 @@
 #include "service/endpoints.h"
 #include "service/live_policy.h"
 #include "service/phase_marks.h"
+#include "service/class_sizer.h"
 #include "service/phase_splitter.h"
 #include "service/reload_ledger.h"
 #include "service/supervisor.h"
@@ -32,6 +33,7 @@ struct DaemonView {
     const ReloadLedger& reloads;
     const PhaseMarks& phase_marks;
     const PhaseSplitter& splitter;
+    const ClassSizer& sizer;
     std::chrono::steady_clock::time_point started;
 };
 

@@ -68,7 +68,7 @@ Daemon::Daemon(Options opt)
 
 DaemonView Daemon::view() const
 {
-    return {opt_, machine_, *live_, supervisor_, memory_, endpoints_, reloads_, phase_marks_, splitter_, started_};
+    return {opt_, machine_, *live_, supervisor_, memory_, endpoints_, reloads_, phase_marks_, splitter_, sizer_, started_};
 }
 
 ReloadResult Daemon::reload(const std::string& why, uint64_t received_ns)
@@ -124,6 +124,7 @@ ReloadResult Daemon::reload(const std::string& why, uint64_t received_ns)
     log_compile_notes(live_->compiled());
     supervisor_.follow(*live_);
     splitter_.reset(*live_);
+    sizer_.reset(*live_);
     res.ok = true;
     res.generation = live_->generation;
     reloads_.last = res;
@@ -206,6 +207,8 @@ int Daemon::poll_timeout_ms() const
     if (auto t = phase_marks_.next_deadline())
         sooner(*t);
     if (auto t = splitter_.next_deadline())
+        sooner(*t);
+    if (auto t = sizer_.next_deadline())
         sooner(*t);
     if (const auto* m = endpoints_.metrics())
         if (auto t = m->pending().next_deadline())
@@ -326,6 +329,8 @@ void Daemon::loop(int signal_fd)
             notify_status();
         if (splitter_.tick(*live_, supervisor_))
             notify_status();
+        if (sizer_.tick(*live_, supervisor_, machine_))
+            notify_status();
         run_timers();
     }
 }
@@ -382,6 +387,7 @@ int Daemon::run()
         return 1;
     }
     splitter_.reset(*live_);
+    sizer_.reset(*live_);
     notify_status();
     last_stats_ = last_watchdog_ = last_memory_tick_ = Clock::now();
     loop(sfd.get());

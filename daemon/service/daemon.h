@@ -21,6 +21,7 @@
 #include "service/control_handlers.h"
 #include "service/endpoints.h"
 #include "service/live_policy.h"
+#include "service/class_sizer.h"
 #include "service/phase_splitter.h"
 #include "service/reload_ledger.h"
 #include "service/supervisor.h"
@@ -58,6 +59,7 @@ private:
     control::PendingRequests control_pending_;
     PhaseMarks phase_marks_;
     PhaseSplitter splitter_;
+    ClassSizer sizer_;
     ReloadLedger reloads_;
 
     std::optional<Clock::time_point> file_changed_at_;

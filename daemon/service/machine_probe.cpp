@@ -59,6 +59,20 @@ Machine probe_machine()
         m.node_cpus[node] = read_cpu_file(("/sys/devices/system/node/node" + std::to_string(node) + "/cpulist").c_str());
     if (m.node_cpus.size() == 1 && m.node_cpus.begin()->second.empty())
         m.node_cpus.begin()->second = m.online_cpus;  // no NUMA in this kernel: one node has them all
+    // Each CPU's last-level cache: the highest cache index it has, named by
+    // the lowest CPU that shares it.
+    for (unsigned cpu : m.online_cpus) {
+        std::string base = "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/cache/index";
+        std::set<unsigned> shared;
+        for (int idx = 0; idx < 8; ++idx) {
+            auto s = read_cpu_file((base + std::to_string(idx) + "/shared_cpu_list").c_str());
+            if (s.empty())
+                break;
+            shared = s;
+        }
+        if (!shared.empty())
+            m.cpu_llc[cpu] = *shared.begin();
+    }
     std::ifstream mi("/proc/meminfo");
     std::string key;
     uint64_t kb = 0;
