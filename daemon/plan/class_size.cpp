@@ -65,11 +65,16 @@ SizeDecision SizeController::step(const ClassLoad& load, uint64_t now_ns, unsign
         dir = 1;
         target = std::clamp(static_cast<unsigned>(std::ceil(demand / mid)), cpus_ + 1, cap);
     } else if (util < tuning_.util_low && cpus_ > tuning_.min) {
-        auto want = static_cast<unsigned>(std::ceil(busy / mid));
+        // Sized from demand, not runtime: tasks that waited while higher
+        // sched classes (RT, deadline) took the class's CPUs still want
+        // them, so a class is never shrunk under its queued work.
+        auto want = static_cast<unsigned>(std::ceil(demand / mid));
         target = std::clamp(want, tuning_.min, cpus_ - 1);
-        // Not if the smaller set would be over the band at once: no flapping
-        // between n and n-1 for a load that fits neither band.
-        if (busy / target <= tuning_.util_high)
+        // Only if the smaller set would sit at or under the band's middle:
+        // no flapping between n and n-1 for a load that fits neither count,
+        // even when its measured demand dips (one spinner read 0.89 CPUs
+        // on a loaded emulator, just under a 0.9 band top).
+        if (demand / target <= mid)
             dir = -1;
         else
             target = cpus_;
@@ -79,7 +84,7 @@ SizeDecision SizeController::step(const ClassLoad& load, uint64_t now_ns, unsign
         pending_dir_ = 0;
         out.why = "hold: " + words +
                   (util > tuning_.util_high  ? ", at its most"
-                   : util < tuning_.util_low ? (cpus_ > tuning_.min ? ", one CPU fewer would be over the band"
+                   : util < tuning_.util_low ? (cpus_ > tuning_.min ? ", one CPU fewer would be over the band's middle"
                                                                     : ", at its least")
                                              : "");
         return out;

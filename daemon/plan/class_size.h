@@ -8,8 +8,10 @@
 // band's high end it grows: to the count that would put its demand
 // (runtime + runnable wait, in CPUs) at the band's middle, at least one
 // more. Below the low end it shrinks: to the count that would put its
-// runtime at the middle, at least one fewer, unless that smaller set would
-// be above the band's high end at once. Never outside [min, max], nor
+// demand at the middle, at least one fewer, unless that smaller set would
+// be above the band's middle at once. Demand, not runtime, sizes the
+// shrink because runtime falls when RT or deadline tasks take the class's
+// CPUs while its own tasks wait: that class is short of CPUs, not idle. Never outside [min, max], nor
 // above the CPUs it may take now. A move needs `confirm` samples in a row
 // on the same side and `dwell` since the last move; inside the band it
 // holds. If the CPUs it may take fall below its count (another exclusive

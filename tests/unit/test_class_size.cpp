@@ -77,6 +77,22 @@ TEST_CASE("cpu range: a load that fits neither count does not flap between them"
     CHECK(r.feed(load(1), 2) == 2);
     CHECK(r.feed(load(1), 20) == 2);
     CHECK(r.c.moves() == 1);
+    // Its demand read a little low (an emulator under load): still no shrink.
+    CHECK(r.feed(load(0.85, 0.04), 5) == 2);
+    CHECK(r.c.moves() == 1);
+}
+
+TEST_CASE("cpu range: CPUs taken by RT tasks while the class waits are no reason to shrink")
+{
+    // Recorded in vm.class_range on a loaded host: three spinners on three
+    // CPUs ran 1.8 CPUs and waited 1.2 while the RT harness took the rest.
+    Run r{SizeController(range(1, 3), 3)};
+    const double busy[] = {1.8, 1.7, 1.75, 2.4, 1.6, 1.7};
+    for (double b : busy)
+        CHECK(r.feed(load(b, 3.0 - b), 1) == 3);
+    CHECK(r.c.moves() == 0);
+    // When the waiting stops too, it does shrink.
+    CHECK(r.feed(load(0.3, 0), 2) == 1);
 }
 
 TEST_CASE("cpu range: noise inside the band never moves it; the dwell spaces moves")
