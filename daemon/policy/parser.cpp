@@ -458,7 +458,26 @@ void parse_class_memory(const json& v, const std::string& path, ClassMemory& cm,
 {
     if (!expect_object(v, path, d))
         return;
-    ObjectReader r(v, path, d, {"min", "low", "high", "max", "swap_max", "oom_group", "hugetlb", "mems"});
+    ObjectReader r(v, path, d, {"min", "low", "high", "max", "swap_max", "oom_group", "hugetlb", "mems", "protect"});
+    if (const json* pv = r.get("protect"); pv && expect_object(*pv, r.at("protect"), d)) {
+        ObjectReader pr(*pv, r.at("protect"), d, {"psi_some_avg10_max", "floor", "step", "interval_ms"});
+        MemoryProtect mp;
+        if (auto t = pr.number("psi_some_avg10_max", 0.1, 100))
+            mp.psi_some_avg10_max = *t;
+        else if (!pr.get("psi_some_avg10_max"))
+            d.error(pr.at("psi_some_avg10_max"), "protect needs a pressure target",
+                    "add \"psi_some_avg10_max\": 5 (percent of time this class's tasks stall on memory)");
+        if (auto f = pr.bytes("floor"))
+            mp.floor = *f;
+        else if (!pr.get("floor"))
+            d.error(pr.at("floor"), "protect needs a floor for the memory.high it sets on lower classes",
+                    "add \"floor\": \"512M\" (the least the classes under this one keep)");
+        if (auto st = pr.number("step", 0.01, 0.5))
+            mp.step = *st;
+        if (auto ns = pr.duration("interval_ms", 1'000'000, "ms", 100'000'000, 10'000'000'000))
+            mp.interval_ns = *ns;
+        cm.protect = mp;
+    }
     cm.min = r.bytes("min");
     cm.low = r.bytes("low");
     cm.high = r.bytes("high", true);

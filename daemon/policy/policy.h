@@ -35,9 +35,22 @@ struct MatchRule {
     std::optional<uint32_t> uid;
 };
 
+// "protect": {"psi_some_avg10_max": 5, "floor": "512M"}: while this
+// class's memory pressure (PSI "some" avg10, percent) is above the target,
+// the daemon lowers memory.high of every lower-priority class that has a
+// memory section, a step at a time and never below `floor`, and raises it
+// again when the pressure has fallen (plan/memory_protect.h).
+struct MemoryProtect {
+    double psi_some_avg10_max = 5;      // percent of wall time
+    uint64_t floor = 0;                 // bytes: the lowest memory.high it sets
+    double step = 0.1;                  // of the lower class's current value, per move
+    uint64_t interval_ns = 1'000'000'000;
+};
+
 // A class's cgroup v2 limits. A class with this section gets its own cgroup,
 // <memory.cgroup_root>/<class name>, and its processes are moved into it.
 struct ClassMemory {
+    std::optional<MemoryProtect> protect;
     std::optional<uint64_t> min, low, high, max, swap_max;  // bytes
     std::optional<bool> oom_group;
     std::map<uint64_t, uint64_t> hugetlb;   // page kB -> bytes (both .max and .rsvd.max)

@@ -57,6 +57,29 @@ void check_nodes(const std::set<unsigned>& nodes, const std::string& path, const
         }
 }
 
+// A protecting class needs lower classes with a cgroup to act on, and its
+// floor must leave each of them a memory.high at or under its own limits.
+void check_protect(const Policy& p, size_t i, const std::string& path, Diagnostics& d)
+{
+    const auto& c = p.classes[i];
+    const auto& pr = *c.memory->protect;
+    bool any = false;
+    for (const auto& lower : p.classes) {
+        if (lower.priority >= c.priority || !lower.memory)
+            continue;
+        any = true;
+        for (auto [key, limit] : {std::pair{"high", lower.memory->high}, std::pair{"max", lower.memory->max}})
+            if (limit && *limit != UINT64_MAX && pr.floor > *limit)
+                d.error(path + "/floor",
+                        "floor " + format_size(pr.floor) + " is above memory." + key + " " + format_size(*limit) +
+                            " of lower class " + lower.name + ", so it could never hold",
+                        "give a floor at or below " + format_size(*limit) + ", or raise " + lower.name + "'s " + key);
+    }
+    if (!any)
+        d.error(path, "class " + c.name + " protects its memory, but no class of lower priority has a memory section",
+                "give the classes it should squeeze a \"memory\" section (their own cgroup), or remove protect");
+}
+
 void check_memory(const Policy& p, const Machine& m, Diagnostics& d)
 {
     for (const auto& [kb, _] : p.memory.mthp)
@@ -103,6 +126,8 @@ void check_memory(const Policy& p, const Machine& m, Diagnostics& d)
             check_page_size(kb, path + "/hugetlb/" + format_size(kb * 1024), m, d);
         if (c.memory->mems)
             check_nodes(*c.memory->mems, path + "/mems", m, d);
+        if (c.memory->protect)
+            check_protect(p, i, path + "/protect", d);
     }
 }
 

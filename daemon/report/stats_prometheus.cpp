@@ -4,10 +4,8 @@
 #include <cstdio>
 
 namespace llm::sched {
-namespace {
 
-// Label values escape backslash, quote and newline (exposition format rules).
-std::string label(const std::string& v)
+std::string prometheus_label(const std::string& v)
 {
     std::string out;
     for (char c : v) {
@@ -21,6 +19,10 @@ std::string label(const std::string& v)
     }
     return out;
 }
+
+namespace {
+
+std::string label(const std::string& v) { return prometheus_label(v); }
 
 std::string seconds(uint64_t ns)
 {

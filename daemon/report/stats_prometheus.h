@@ -21,6 +21,9 @@ struct DaemonCounters {
     uint64_t settings_drifted = 0;
 };
 
+// A label value escaped by the exposition format's rules (backslash, quote, newline).
+std::string prometheus_label(const std::string& v);
+
 std::string format_prometheus(const std::vector<ClassReport>& classes, const DaemonCounters& daemon,
                               const std::map<std::string, unsigned long long>& kernel_events,
                               const llm_sched_stats* sched = nullptr);

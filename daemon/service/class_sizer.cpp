@@ -4,22 +4,14 @@
 #include <spdlog/spdlog.h>
 
 #include "policy/cpu_spec.h"
+#include "report/stats_prometheus.h"
 #include "policy/units.h"
 
 namespace llm::service {
 
 namespace {
 
-std::string label(const std::string& s)
-{
-    std::string out;
-    for (char c : s) {
-        if (c == '\\' || c == '"')
-            out += '\\';
-        out += c;
-    }
-    return out;
-}
+std::string label(const std::string& s) { return sched::prometheus_label(s); }
 
 uint64_t ns(std::chrono::steady_clock::duration d)
 {

@@ -14,6 +14,7 @@ namespace llm::service {
 report::DriftReport drift_report(const DaemonView& d)
 {
     auto readings = d.memory.observe();
+    d.protector.expect_held(readings);
     if (d.live.policy().scheduler.enabled) {
         auto st = sched::read_sched_ext_status();
         readings.push_back({"scheduler", "sched_ext", "/sys/kernel/sched_ext/state", "enabled, ops llm_sched",
@@ -58,8 +59,24 @@ nlohmann::json status_json(const DaemonView& d)
     j["phase_marks"] = d.phase_marks.status_json();
     j["phase_split"] = d.splitter.to_json();
     j["cpu_ranges"] = d.sizer.to_json();
+    j["memory_protect"] = d.protector.to_json();
     return j;
 }
+
+namespace {
+
+// What the adaptive controllers (auto split, CPU ranges, memory protect) add.
+std::string adaptive_text(const DaemonView& d)
+{
+    return d.splitter.to_text() + d.sizer.to_text() + d.protector.to_text();
+}
+
+std::string adaptive_prometheus(const DaemonView& d)
+{
+    return d.splitter.prometheus() + d.sizer.prometheus() + d.protector.prometheus();
+}
+
+}  // namespace
 
 std::string prometheus_text(const DaemonView& d)
 {
@@ -75,9 +92,9 @@ std::string prometheus_text(const DaemonView& d)
     auto rows = d.supervisor.class_reports(d.live);
     if (const auto* s = d.supervisor.scheduler()) {
         auto ss = s->read_sched_stats();
-        return sched::format_prometheus(rows, c, sched::read_sched_ext_events(), &ss) + d.splitter.prometheus() + d.sizer.prometheus();
+        return sched::format_prometheus(rows, c, sched::read_sched_ext_events(), &ss) + adaptive_prometheus(d);
     }
-    return sched::format_prometheus(rows, c, sched::read_sched_ext_events()) + d.splitter.prometheus() + d.sizer.prometheus();
+    return sched::format_prometheus(rows, c, sched::read_sched_ext_events()) + adaptive_prometheus(d);
 }
 
 std::string stats_log_text(const DaemonView& d)
@@ -88,7 +105,7 @@ std::string stats_log_text(const DaemonView& d)
     auto st = sched::read_sched_ext_status();
     auto ss = s->read_sched_stats();
     return "sched_ext " + st.state + ", ops " + st.ops + ", generation " + std::to_string(d.live.generation) + "\n" +
-           sched::format_stats_table(d.supervisor.class_reports(d.live), &ss) + d.splitter.to_text() + d.sizer.to_text();
+           sched::format_stats_table(d.supervisor.class_reports(d.live), &ss) + adaptive_text(d);
 }
 
 namespace {
@@ -106,7 +123,7 @@ nlohmann::json stats_reply(const DaemonView& d, control::Format format)
     if (format == control::Format::Table) {
         std::string text = "generation " + std::to_string(d.live.generation) + ", llm_sched " +
                            (d.supervisor.attached() ? "attached" : "NOT attached") + "\n";
-        text += sched::format_stats_table(rows, ssp) + d.splitter.to_text() + d.sizer.to_text() + "kernel sched_ext events (non-zero):";
+        text += sched::format_stats_table(rows, ssp) + adaptive_text(d) + "kernel sched_ext events (non-zero):";
         for (const auto& [name, v] : events)
             if (v)
                 text += " " + name + "=" + std::to_string(v);
@@ -117,6 +134,7 @@ nlohmann::json stats_reply(const DaemonView& d, control::Format format)
     j["attached"] = d.supervisor.attached();
     j["phase_split"] = d.splitter.to_json();
     j["cpu_ranges"] = d.sizer.to_json();
+    j["memory_protect"] = d.protector.to_json();
     return j;
 }
 

@@ -17,6 +17,7 @@
 #include "service/live_policy.h"
 #include "service/phase_marks.h"
 #include "service/class_sizer.h"
+#include "service/memory_protector.h"
 #include "service/phase_splitter.h"
 #include "service/reload_ledger.h"
 #include "service/supervisor.h"
@@ -34,6 +35,7 @@ struct DaemonView {
     const PhaseMarks& phase_marks;
     const PhaseSplitter& splitter;
     const ClassSizer& sizer;
+    const MemoryProtector& protector;
     std::chrono::steady_clock::time_point started;
 };
 

@@ -68,7 +68,7 @@ Daemon::Daemon(Options opt)
 
 DaemonView Daemon::view() const
 {
-    return {opt_, machine_, *live_, supervisor_, memory_, endpoints_, reloads_, phase_marks_, splitter_, sizer_, started_};
+    return {opt_, machine_, *live_, supervisor_, memory_, endpoints_, reloads_, phase_marks_, splitter_, sizer_, protector_, started_};
 }
 
 ReloadResult Daemon::reload(const std::string& why, uint64_t received_ns)
@@ -125,6 +125,7 @@ ReloadResult Daemon::reload(const std::string& why, uint64_t received_ns)
     supervisor_.follow(*live_);
     splitter_.reset(*live_);
     sizer_.reset(*live_);
+    protector_.reset(live_->policy());
     res.ok = true;
     res.generation = live_->generation;
     reloads_.last = res;
@@ -209,6 +210,8 @@ int Daemon::poll_timeout_ms() const
     if (auto t = splitter_.next_deadline())
         sooner(*t);
     if (auto t = sizer_.next_deadline())
+        sooner(*t);
+    if (auto t = protector_.next_deadline())
         sooner(*t);
     if (const auto* m = endpoints_.metrics())
         if (auto t = m->pending().next_deadline())
@@ -298,6 +301,7 @@ void Daemon::loop(int signal_fd)
             pfd[3].fd = w->fd();
         control_pending_.add_pollfds(pfd);
         phase_marks_.add_pollfds(pfd);
+        protector_.add_pollfds(pfd);
         if (auto* m = endpoints_.metrics())
             m->pending().add_pollfds(pfd);
         poll(pfd.data(), pfd.size(), poll_timeout_ms());
@@ -331,6 +335,8 @@ void Daemon::loop(int signal_fd)
             notify_status();
         if (sizer_.tick(*live_, supervisor_, machine_))
             notify_status();
+        if (protector_.tick())
+            notify_status();
         run_timers();
     }
 }
@@ -350,6 +356,8 @@ void Daemon::shut_down()
         supervisor_.detach();
         spdlog::info("scheduler detached: sched_ext state {}", sched::read_sched_ext_status().state);
     }
+    if (live_->policy().memory.restore_on_exit)
+        protector_.restore();
     memory_.restore(!live_->policy().memory.restore_on_exit);
     endpoints_.close_control();
 }
@@ -388,6 +396,7 @@ int Daemon::run()
     }
     splitter_.reset(*live_);
     sizer_.reset(*live_);
+    protector_.reset(live_->policy());
     notify_status();
     last_stats_ = last_watchdog_ = last_memory_tick_ = Clock::now();
     loop(sfd.get());

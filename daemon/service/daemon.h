@@ -22,6 +22,7 @@
 #include "service/endpoints.h"
 #include "service/live_policy.h"
 #include "service/class_sizer.h"
+#include "service/memory_protector.h"
 #include "service/phase_splitter.h"
 #include "service/reload_ledger.h"
 #include "service/supervisor.h"
@@ -60,6 +61,7 @@ private:
     PhaseMarks phase_marks_;
     PhaseSplitter splitter_;
     ClassSizer sizer_;
+    MemoryProtector protector_;
     ReloadLedger reloads_;
 
     std::optional<Clock::time_point> file_changed_at_;

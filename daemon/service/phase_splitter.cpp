@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "policy/units.h"
+#include "report/stats_prometheus.h"
 
 namespace llm::service {
 
@@ -14,16 +15,7 @@ uint64_t demand(const llm_class_stats& t, int phase)
     return t.phase_runtime_ns[phase] + t.phase_wait_ns[phase];
 }
 
-std::string label(const std::string& s)
-{
-    std::string out;
-    for (char c : s) {
-        if (c == '\\' || c == '"')
-            out += '\\';
-        out += c;
-    }
-    return out;
-}
+std::string label(const std::string& s) { return sched::prometheus_label(s); }
 
 }  // namespace
 

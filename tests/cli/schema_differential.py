@@ -51,6 +51,8 @@ SEMANTIC = [
     (r"is mounted twice|a second pool for the same page size and node", "uniqueness across array items"),
     (r"too many match rules", "a count summed over all classes"),
     (r"catches every task, so its cgroup", "a catch-all rule combined with memory settings"),
+    (r"of lower class .*, so it could never hold", "a protect floor against another class's limits"),
+    (r"protects its memory, but no class of lower priority", "a protect needs a lower class with a memory section"),
     (r"no class catches the remaining tasks", "some class must end in a catch-all (reachability)"),
     # Path rules: system trees, normal form and systemd's subtrees, decided on the path's parts.
     (r"is a system directory|is the root directory|is inside /|is not in normal form|which systemd owns|"

@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Memory that follows pressure ("memory": {"protect": ...}; service/
+# memory_protector.h) on the real kernel's PSI. The train class protects
+# itself (some avg10 target 5%, floor 64M); batch, under it, holds 300 MiB.
+# The host budget is llm.slice's memory.high (as a systemd MemoryHigh on
+# the slice would be), set by the scenario a little above what batch
+# holds, so train's allocations stall on memory (the kernel's over-high
+# throttling). The PSI trigger on train's memory.pressure wakes the
+# daemon, which steps batch's memory.high down, never below the floor,
+# with batch alive; verify does not call the held value drift. When train
+# stops allocating and its pressure falls, batch is stepped back up and its
+# policy value (900M) comes back. A second episode is cut by stopping the
+# daemon, which puts the policy value back. No swap here: batch's memory
+# cannot be taken back, only its growth stopped, so this checks the
+# controller and its effects, not relief (docs/policy.md says so).
+# timeout: 240
+
+cg=/sys/fs/cgroup
+cp "$(command -v weights)" /tmp/mp-hog
+cp "$(command -v weights)" /tmp/mp-train
+cp data/memory_protect.json /tmp/policy.json
+start_daemon /tmp/policy.json || return
+mp() { llm-schedctl status --json | jq -c "$1"; }
+high() { cat $cg/llm.slice/batch/memory.high; }
+check "the PSI trigger is armed on train's memory.pressure ($(mp '.memory_protect.protectors[0].trigger'))" \
+    sh -c 'llm-schedctl status --json | jq -r ".memory_protect.protectors[0].trigger" | grep -q "^armed: some 25000 500000$"'
+check "calm: nothing sampled, batch at its policy's memory.high ($(high))" \
+    test "$(mp '.memory_protect.sampling')/$(high)" = "false/943718400"
+
+/tmp/mp-hog --mode 4k --mb 300 --hold -1 --wait-cgroup /llm.slice/batch >/tmp/hog.out &
+hog=$!
+i=0; while ! grep -q . /tmp/hog.out 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+cur=$(cat $cg/llm.slice/batch/memory.current)
+note "batch holds $((cur >> 20)) MiB"
+echo $(( cur + (48 << 20) )) >$cg/llm.slice/memory.high
+
+churn() {  # train allocates and frees 96 MiB, over and over, until /tmp/stop-churn
+    rm -f /tmp/stop-churn
+    while [ ! -e /tmp/stop-churn ]; do
+        /tmp/mp-train --mode 4k --mb 96 --hold 0 --wait-cgroup /llm.slice/train >/dev/null 2>&1
+    done
+}
+churn &
+ch=$!
+t0=$(now_ms)
+i=0; while [ "$(mp '.memory_protect.lower[0].lowered')" -lt 1 ] && [ $i -lt 60 ]; do sleep 0.5; i=$((i + 1)); done
+note "after $(( ($(now_ms) - t0) / 1000 )) s: $(mp '.memory_protect')"
+check "train's pressure woke the daemon: the trigger fired ($(mp '.memory_protect.protectors[0].triggers_fired'))" \
+    test "$(mp '.memory_protect.protectors[0].triggers_fired')" -ge 1
+check "batch's memory.high was stepped down ($(high))" test "$(high)" -lt $(( 300 << 20 ))
+i=0; while [ "$(high)" != $(( 64 << 20 )) ] && [ $i -lt 60 ]; do sleep 0.5; i=$((i + 1)); done
+check "  to the floor, 64M, and no lower ($(high))" test "$(high)" = $(( 64 << 20 ))
+sleep 3
+check "  and held there ($(high))" test "$(high)" = $(( 64 << 20 ))
+lows=$(grep 'memory protect batch: lower' "$DAEMON_LOG" | sed 's/.* = \([0-9]*\))$/\1/')
+under=0; for v in $lows; do [ "$v" -lt $(( 64 << 20 )) ] && under=$((under + 1)); done
+check "every step it logged ($(echo $lows | wc -w)) is at or over the floor ($under under)" test "$under" -eq 0 -a -n "$lows"
+check "batch is alive at its floor" kill -0 $hog
+check "verify: the held value is not drift" llm-schedctl verify
+llm-schedctl stats >/tmp/stats.txt
+check "stats: a memory protect line for batch" grep -q '^memory protect batch: memory.high 64M (held down), floor 64M' /tmp/stats.txt
+llm-schedctl stats --prometheus >/tmp/prom.txt
+check "Prometheus: llm_schedd_memory_protect_high_bytes" grep -q "^llm_schedd_memory_protect_high_bytes{class=\"batch\"} $(( 64 << 20 ))\$" /tmp/prom.txt
+check "Prometheus: train's PSI" grep -q '^llm_schedd_memory_protect_psi_some_avg10{class="train"} ' /tmp/prom.txt
+
+touch /tmp/stop-churn; wait $ch
+t0=$(now_ms)
+i=0; while [ "$(high)" != 943718400 ] && [ $i -lt 180 ]; do sleep 0.5; i=$((i + 1)); done
+note "after $(( ($(now_ms) - t0) / 1000 )) s: $(mp '.memory_protect.lower[0]')"
+check "calm again: batch stepped back up and its policy's 900M restored ($(high))" test "$(high)" = 943718400
+check "  in steps ($(mp '.memory_protect.lower[0].raised') up)" test "$(mp '.memory_protect.lower[0].raised')" -ge 2
+check "batch is alive" kill -0 $hog
+
+# A second episode, cut short by stopping the daemon: it puts 900M back.
+churn &
+ch=$!
+i=0; while [ "$(high)" = 943718400 ] && [ $i -lt 60 ]; do sleep 0.5; i=$((i + 1)); done
+check "a second episode holds batch down again ($(high))" test "$(high)" != 943718400
+touch /tmp/stop-churn; wait $ch
+echo max >$cg/llm.slice/memory.high
+stop_daemon
+check "stop put the policy's memory.high back" grep -q 'memory protect batch: stopping: the policy.s memory.high back (.* = 943718400)' "$DAEMON_LOG"
+kill $hog 2>/dev/null; wait $hog 2>/dev/null
