@@ -41,28 +41,17 @@ for tool in flex bison pahole bc make gcc xz; do
 done
 
 apt_dir="$cache/apt-source"
-sapt() {
-    local cmd="$1"; shift
-    "$cmd" -q -o Dir::State::Lists="$apt_dir/lists" \
-        -o Dir::State::status=/dev/null \
-        -o Dir::Etc::SourceList="$apt_dir/sources.list" \
-        -o Dir::Etc::SourceParts=/dev/null \
-        -o Dir::Cache="$apt_dir/cache" \
-        -o APT::Get::List-Cleanup=0 "$@"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/private-apt.sh"
+sapt() { private_apt "$apt_dir" "$@"; }
 
 # 1. The source package (.deb holding /usr/src/linux-source-SERIES.tar.xz).
 src_cache="$cache/kernel-src"
 mkdir -p "$src_cache"
 deb="$(ls -1 "$src_cache"/linux-source-"$series"_*.deb 2>/dev/null | sort -V | tail -1 || true)"
 if [[ -z "$deb" ]]; then
-    mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
-    : >"$apt_dir/sources.list"
-    for s in $suites; do
-        echo "deb http://deb.debian.org/debian $s main" >>"$apt_dir/sources.list"
-    done
     log "resolving linux-source-$series in: $suites"
-    sapt apt-get update >/dev/null
+    # shellcheck disable=SC2086 # one suite per word
+    private_apt_update "$apt_dir" $suites
     (cd "$src_cache" && sapt apt-get download "linux-source-$series" >/dev/null 2>&1) \
         || die "cannot download linux-source-$series from $suites"
     deb="$(ls -1 "$src_cache"/linux-source-"$series"_*.deb | sort -V | tail -1)"

@@ -64,15 +64,8 @@ EOF
 }
 
 # Private apt: lists and downloads under the cache, host sources untouched.
-kapt() {
-    local cmd="$1"; shift
-    "$cmd" -q -o Dir::State::Lists="$cache/apt/lists" \
-        -o Dir::State::status=/dev/null \
-        -o Dir::Etc::SourceList="$cache/apt/sources.list" \
-        -o Dir::Etc::SourceParts=/dev/null \
-        -o Dir::Cache="$cache/apt/cache" \
-        -o APT::Get::List-Cleanup=0 "$@"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/private-apt.sh"
+kapt() { private_apt "$cache/apt" "$@"; }
 
 newest_kernels() {
     # linux-binary-<ver>-amd64, newest first; -cloud, -rt and -unsigned are
@@ -101,13 +94,9 @@ fetch_kernel() {
         log "kernel cached: $LLM_SCHEDD_KERNEL"
         echo "$cache/kernel/$LLM_SCHEDD_KERNEL"; return
     fi
-    mkdir -p "$cache/apt/lists/partial" "$cache/apt/cache/archives/partial"
-    : >"$cache/apt/sources.list"
-    for s in $suites; do
-        echo "deb http://deb.debian.org/debian $s main" >>"$cache/apt/sources.list"
-    done
     log "resolving kernels in: $suites"
-    kapt apt-get update >/dev/null
+    # shellcheck disable=SC2086 # one suite per word
+    private_apt_update "$cache/apt" $suites
     local candidates ver work
     if [[ -n "${LLM_SCHEDD_KERNEL:-}" ]]; then
         candidates="$LLM_SCHEDD_KERNEL"

@@ -15,6 +15,8 @@
 #   # tcg: multi          (one host thread per vCPU; default single, see below)
 #   # systemd: yes        (boot the host's systemd as PID 1 with the shipped
 #                           unit installed; see mksystemd-cpio.sh)
+#   # llama: yes          (add sid's llama.cpp and a generated model; see
+#                           mkllama-cpio.sh)
 #   # kernel-args: ...     (appended to the kernel command line)
 #   # kernel-subset: yes  (also run on the 6.12 kernel in the default CI run;
 #                           the full lane runs there with LLM_TEST_KERNELS)
@@ -58,6 +60,10 @@ layers=("$base")
 if [[ "$(header systemd)" == yes ]]; then
     "$here/mksystemd-cpio.sh" "$work/systemd.cpio" "$here/../.." >/dev/null
     layers+=("$work/systemd.cpio")
+fi
+if [[ "$(header llama)" == yes ]]; then
+    "$here/mkllama-cpio.sh" "$work/llama.cpio" "$here/../.." >/dev/null
+    layers+=("$work/llama.cpio")
 fi
 cat "${layers[@]}" "$work/scenario.cpio" >"$work/initrd.cpio"
 
