@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Guest side of bench/llama-compare.sh: llama-bench token generation quiet
+# and beside 2x CPU oversubscription, under the default scheduler, nice -20
+# and llm-schedd (tests/vm/scenarios/data/llama.json), interleaved by repeat
+# in one boot. One "bench:" line per run with every sample's tokens/s.
+# llama: yes
+# timeout: 1500
+
+harness_rt
+repeats="${BENCH_REPEATS:-3}"
+tokens="${BENCH_TOKENS:-16}"
+model=/models/llama-256x4.gguf
+threads=$(nproc)
+runs=0 empty=0
+run() {  # run CASE PREFIX...
+    local c="$1" s; shift
+    "$@" llama-bench -m $model -p 0 -n "$tokens" -t "$threads" -r 5 -o json >/tmp/tg.json 2>/dev/null
+    s=$(jq -r '[.[0].samples_ts[]] | map(tostring) | join(",")' /tmp/tg.json 2>/dev/null)
+    echo "bench: case=$c samples=$s"
+    runs=$((runs + 1)); [ -n "$s" ] || empty=$((empty + 1))
+}
+noise_on() { noise=; for i in $(seq $(( 2 * threads ))); do $NORMAL schedprobe spin --comm noise --seconds 3000 >/dev/null & noise="$noise $!"; done; sleep 1; }
+noise_off() { kill $noise 2>/dev/null; wait $noise 2>/dev/null; }
+cp data/llama.json /tmp/policy.json
+for r in $(seq "$repeats"); do
+    run default_quiet $NORMAL
+    noise_on
+    run default_noisy $NORMAL
+    run nice_noisy chrt -o 0 nice -n -20
+    start_daemon /tmp/policy.json || break
+    run llm_noisy $NORMAL
+    noise_off
+    run llm_quiet $NORMAL
+    stop_daemon
+done
+check "every run gave samples ($runs runs, $empty empty)" test "$runs" -eq $(( 5 * repeats )) -a "$empty" -eq 0
