@@ -99,12 +99,15 @@ void MemoryProtector::reset(const policy::Policy& p)
 void MemoryProtector::arm(Protector& p)
 {
     auto path = file(p.cgroup, "memory.pressure");
+    auto before = p.trigger_state;
     p.trigger.reset(open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
     if (!p.trigger) {
         p.trigger_state = std::string("not armed: cannot open ") + path + ": " + std::strerror(errno) +
                           "; sampling every interval instead";
         sampling_ = true;
-        spdlog::warn("memory protect {}: {}", p.name, p.trigger_state);
+        p.rearm_at = Clock::now() + 4 * every_;  // the cgroup may come (back) later
+        if (p.trigger_state != before)  // once, not at every retry
+            spdlog::warn("memory protect {}: {}", p.name, p.trigger_state);
         return;
     }
     // The window: one interval, within what the kernel takes (0.5-10 s).
@@ -115,7 +118,9 @@ void MemoryProtector::arm(Protector& p)
                           "; sampling every interval instead";
         p.trigger.reset();
         sampling_ = true;
-        spdlog::warn("memory protect {}: {}", p.name, p.trigger_state);
+        p.rearm_at = Clock::now() + 4 * every_;  // the cgroup may come (back) later
+        if (p.trigger_state != before)  // once, not at every retry
+            spdlog::warn("memory protect {}: {}", p.name, p.trigger_state);
         return;
     }
     p.trigger_state = "armed: " + trig;
@@ -149,13 +154,29 @@ bool MemoryProtector::tick()
             owner.push_back(i);
         }
     bool fired = false;
+    auto now = Clock::now();
     if (!fds.empty() && poll(fds.data(), fds.size(), 0) > 0)
-        for (size_t k = 0; k < fds.size(); ++k)
-            if (fds[k].revents & POLLPRI) {
-                ++protectors_[owner[k]].fired;
+        for (size_t k = 0; k < fds.size(); ++k) {
+            auto& p = protectors_[owner[k]];
+            if (fds[k].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+                // The cgroup went away under it: no more waiting on this fd.
+                p.trigger.reset();
+                p.trigger_state = "broken (its cgroup was removed?); arming again";
+                p.rearm_at = now + every_;
+                sampling_ = true;
+                spdlog::warn("memory protect {}: the PSI trigger broke; arming it again in {} ms", p.name,
+                             std::chrono::duration_cast<std::chrono::milliseconds>(every_).count());
+            } else if (fds[k].revents & POLLPRI) {
+                ++p.fired;
                 fired = true;
             }
-    auto now = Clock::now();
+        }
+    for (auto& p : protectors_)
+        if (p.rearm_at && now >= *p.rearm_at) {
+            p.rearm_at.reset();
+            ++p.rearmed;
+            arm(p);
+        }
     if (fired && !sampling_) {
         spdlog::info("memory protect: PSI trigger fired; sampling every {} ms",
                      std::chrono::duration_cast<std::chrono::milliseconds>(every_).count());
@@ -208,6 +229,7 @@ bool MemoryProtector::sample()
         warm |= pressure > l.controller.tuning().release;
     }
     bool untriggered = std::any_of(protectors_.begin(), protectors_.end(), [](const Protector& p) { return !p.trigger; });
+    // (a broken trigger has no fd either: sampling goes on until it is armed again)
     if (!held && !warm && !untriggered && sampling_) {
         sampling_ = false;  // calm and nothing held: back to waiting for a trigger
         spdlog::info("memory protect: calm, nothing held down; waiting for a PSI trigger");
@@ -255,6 +277,7 @@ nlohmann::json MemoryProtector::to_json() const
                         {"target", p.spec.psi_some_avg10_max},
                         {"trigger", p.trigger_state},
                         {"triggers_fired", p.fired},
+                        {"rearmed", p.rearmed},
                         {"read_error", p.read_error}});
     auto low = nlohmann::json::array();
     for (const auto& l : lowers_) {

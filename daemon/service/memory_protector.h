@@ -13,6 +13,10 @@
 // trigger cannot be armed (no PSI, the cgroup not made yet) it samples
 // every interval instead and says why in status.
 //
+// A trigger whose cgroup was removed (and recreated by the memory side)
+// reports POLLERR for ever, which would spin the poll loop: it is closed at
+// once and armed again an interval later on the new file.
+//
 // Every change is logged. On a reload the held-down classes get their new
 // policy's memory.high back and the controllers start afresh; on stop they
 // get their policy's value back. The floor is never passed.
@@ -70,6 +74,8 @@ private:
         std::string trigger_state;  // "armed: some 50000 1000000", or why not
         double avg10 = 0;
         uint64_t fired = 0;
+        uint64_t rearmed = 0;
+        std::optional<Clock::time_point> rearm_at;  // its trigger broke: arm again then
         std::string read_error;
     };
     struct Lower {

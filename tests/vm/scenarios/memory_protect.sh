@@ -71,11 +71,29 @@ check "calm again: batch stepped back up and its policy's 900M restored ($(high)
 check "  in steps ($(mp '.memory_protect.lower[0].raised') up)" test "$(mp '.memory_protect.lower[0].raised')" -ge 2
 check "batch is alive" kill -0 $hog
 
+# Someone removes train's (empty) cgroup; the memory side recreates it. The
+# trigger on the old file is dead (POLLERR for ever): it must be armed again
+# on the new one, without spinning the daemon's poll loop meanwhile.
+fired0=$(mp '.memory_protect.protectors[0].triggers_fired')
+cpu() { awk '{ print $14 + $15 }' /proc/$DAEMON_PID/stat; }
+c0=$(cpu)
+rmdir $cg/llm.slice/train
+i=0; while ! mp '.memory_protect.protectors[0].trigger' | grep -q '"armed: ' || \
+          [ "$(mp '.memory_protect.protectors[0].rearmed')" -lt 1 ]; do
+    [ $i -ge 40 ] && break; sleep 0.5; i=$((i + 1)); done
+check "train's cgroup removed and recreated: the trigger is armed again ($(mp '.memory_protect.protectors[0] | {trigger, rearmed}'))" \
+    test -d $cg/llm.slice/train -a "$(mp '.memory_protect.protectors[0].rearmed')" -ge 1
+sleep 3
+c1=$(cpu)
+check "  and the daemon did not spin meanwhile ($((c1 - c0)) CPU ticks in $(( i / 2 + 3 )) s)" test $((c1 - c0)) -lt 150
+
 # A second episode, cut short by stopping the daemon: it puts 900M back.
 churn &
 ch=$!
 i=0; while [ "$(high)" = 943718400 ] && [ $i -lt 60 ]; do sleep 0.5; i=$((i + 1)); done
 check "a second episode holds batch down again ($(high))" test "$(high)" != 943718400
+check "  woken by the re-armed trigger (fired $fired0 -> $(mp '.memory_protect.protectors[0].triggers_fired'))" \
+    test "$(mp '.memory_protect.protectors[0].triggers_fired')" -gt "$fired0"
 touch /tmp/stop-churn; wait $ch
 echo max >$cg/llm.slice/memory.high
 stop_daemon
