@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 # Sourced. apt with its own lists, cache and sources under one directory:
 # packages from another suite (a kernel, sid's llama.cpp) are downloaded
 # and unpacked with dpkg -x, and the host's apt state is never touched.

@@ -21,7 +21,7 @@ run() {  # run CASE PREFIX...
 }
 noise_on() { noise=; for i in $(seq $(( 2 * threads ))); do $NORMAL schedprobe spin --comm noise --seconds 3000 >/dev/null & noise="$noise $!"; done; sleep 1; }
 noise_off() { kill $noise 2>/dev/null; wait $noise 2>/dev/null; }
-cp data/llama.json /tmp/policy.json
+cp configs/examples/inference.json /tmp/policy.json
 for r in $(seq "$repeats"); do
     run default_quiet $NORMAL
     noise_on

@@ -23,11 +23,24 @@ out="$1" src="$(cd "$2" && pwd)"
 cache="${LLM_SCHEDD_CACHE:-/var/cache/llm-schedd}/llama"
 . "$src/scripts/private-apt.sh"
 
-packages="llama.cpp-tools libllama0 libggml0 python3-gguf libc6 libstdc++6 libgcc-s1 libgomp1 libssl3t64 zlib1g libzstd1"
+# The libraries the engine's packages depend on, two levels down, by name
+# as sid has them today (so a soname bump such as libssl3t64 is followed).
+lib_depends() {
+    private_apt "$cache/apt" apt-cache depends --no-recommends --no-suggests --no-conflicts --no-breaks \
+        --no-replaces --no-enhances "$@" 2>/dev/null | awk '$1 ~ /Depends:$/ && $2 ~ /^lib/ { print $2 }' | sort -u \
+        || true  # a package sid dropped shows in the download's error below
+}
 root="$cache/root"
 if [[ ! -x "$root/usr/bin/llama-bench" ]]; then
     echo "llama: fetching sid's llama.cpp into $cache" >&2
     private_apt_update "$cache/apt" sid
+    engine="llama.cpp-tools libllama0 libggml0 python3-gguf"
+    # shellcheck disable=SC2086 # one package per word
+    first="$(lib_depends $engine)"
+    # shellcheck disable=SC2086
+    second="$(lib_depends $first)"
+    # shellcheck disable=SC2086
+    packages="$(printf '%s\n' $engine $first $second | sort -u | tr '\n' ' ')"
     rm -rf "$cache/debs" "$root.tmp"; mkdir -p "$cache/debs" "$root.tmp"
     # shellcheck disable=SC2086 # one package per word
     (cd "$cache/debs" && private_apt "$cache/apt" apt-get download $packages >/dev/null 2>&1) \
@@ -50,10 +63,10 @@ fi
 stage="$(mktemp -d)"; trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/lib64" "$stage/lib/x86_64-linux-gnu" "$stage/usr/lib/x86_64-linux-gnu" "$stage/usr/bin" "$stage/models"
 cp -a "$lib/ld-linux-x86-64.so.2" "$stage/lib64/"
-# glibc and the C/C++ runtime, over bookworm's.
-for f in "$lib"/lib{c,m,mvec,pthread,dl,rt,resolv}.so.* "$lib"/libstdc++.so.6* "$lib"/libgcc_s.so.1 \
-         "$lib"/libgomp.so.1* "$lib"/libssl.so.3 "$lib"/libcrypto.so.3 "$lib"/libz.so.1* "$lib"/libzstd.so.1*; do
-    [[ -e "$f" ]] && cp -a "$f" "$stage/lib/x86_64-linux-gnu/"
+# glibc, the C/C++ runtime and the other libraries fetched, over bookworm's.
+for f in "$lib"/*.so*; do
+    case "$(basename "$f")" in libggml*|libllama*|libmtmd*) continue ;; esac
+    cp -a "$f" "$stage/lib/x86_64-linux-gnu/"
 done
 cp -a "$lib/ld-linux-x86-64.so.2" "$stage/lib/x86_64-linux-gnu/"
 # llama.cpp: the libraries, the tools' implementation libraries, the backends.
