@@ -335,7 +335,7 @@ void Daemon::loop(int signal_fd)
             notify_status();
         if (sizer_.tick(*live_, supervisor_, machine_))
             notify_status();
-        if (protector_.tick())
+        if (protector_.tick(pfd))
             notify_status();
         run_timers();
     }

@@ -141,24 +141,22 @@ std::optional<MemoryProtector::Clock::time_point> MemoryProtector::next_deadline
     return last_sample_ + every_;
 }
 
-bool MemoryProtector::tick()
+bool MemoryProtector::tick(const std::vector<pollfd>& polled)
 {
     if (protectors_.empty())
         return false;
-    // Which triggers fired: a poll of our own fds that does not wait.
-    std::vector<pollfd> fds;
-    std::vector<size_t> owner;
-    for (size_t i = 0; i < protectors_.size(); ++i)
-        if (protectors_[i].trigger) {
-            fds.push_back({protectors_[i].trigger.get(), POLLPRI, 0});
-            owner.push_back(i);
-        }
+    // What the daemon's poll() saw on our triggers. Reading a trigger's
+    // state consumes its event (the kernel clears it in ->poll), so only
+    // that poll's revents can tell; a second poll here would miss it.
     bool fired = false;
     auto now = Clock::now();
-    if (!fds.empty() && poll(fds.data(), fds.size(), 0) > 0)
-        for (size_t k = 0; k < fds.size(); ++k) {
-            auto& p = protectors_[owner[k]];
-            if (fds[k].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+    for (const auto& pf : polled) {
+        if (pf.fd < 0 || !pf.revents)
+            continue;
+        for (auto& p : protectors_) {
+            if (!p.trigger || p.trigger.get() != pf.fd)
+                continue;
+            if (pf.revents & (POLLERR | POLLHUP | POLLNVAL)) {
                 // The cgroup went away under it: no more waiting on this fd.
                 p.trigger.reset();
                 p.trigger_state = "broken (its cgroup was removed?); arming again";
@@ -166,11 +164,12 @@ bool MemoryProtector::tick()
                 sampling_ = true;
                 spdlog::warn("memory protect {}: the PSI trigger broke; arming it again in {} ms", p.name,
                              std::chrono::duration_cast<std::chrono::milliseconds>(every_).count());
-            } else if (fds[k].revents & POLLPRI) {
+            } else if (pf.revents & POLLPRI) {
                 ++p.fired;
                 fired = true;
             }
         }
+    }
     for (auto& p : protectors_)
         if (p.rearm_at && now >= *p.rearm_at) {
             p.rearm_at.reset();

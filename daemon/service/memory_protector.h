@@ -51,8 +51,10 @@ public:
     void reset(const policy::Policy& p);
     void add_pollfds(std::vector<pollfd>& out) const;
     [[nodiscard]] std::optional<Clock::time_point> next_deadline() const;
-    // Samples if a trigger fired or a sample is due; true when it wrote.
-    bool tick();
+    // After the daemon's poll(): `polled` is its pollfd set, whose revents
+    // say which triggers fired (or broke). Samples if one fired or a sample
+    // is due; true when it wrote.
+    bool tick(const std::vector<pollfd>& polled = {});
     // Puts each held-down class's policy value back (on stop).
     void restore();
     [[nodiscard]] bool active() const { return !protectors_.empty(); }

@@ -6,6 +6,10 @@
 // policy's value back on stop.
 #include <catch2/catch_test_macros.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -126,4 +130,45 @@ TEST_CASE("memory protector: a reload gives the new policy's value back; stop gi
     CHECK(f.files[kHigh] == std::to_string(540 * kMiB));
     mp.restore();
     CHECK(f.files[kHigh] == std::to_string(2048 * kMiB));
+}
+
+TEST_CASE("memory protector: a trigger's POLLPRI from the daemon's poll starts sampling; POLLERR re-arms it")
+{
+    // A trigger fd that arms (a plain file stands in for memory.pressure);
+    // its events come only through the pollfds the daemon hands over,
+    // because reading a PSI trigger's state clears its event.
+    auto root = std::filesystem::temp_directory_path() / ("llm-protector-" + std::to_string(getpid()));
+    std::filesystem::create_directories(root / "llm.slice/train");
+    std::ofstream(root / "llm.slice/train/memory.pressure") << "";
+    CgroupFiles f;
+    auto at = [&](const char* rel) { return (root / rel).string(); };
+    f.files[at("llm.slice/train/memory.pressure")] = pressure(40);
+    f.files[at("llm.slice/batch/memory.current")] = std::to_string(600 * kMiB);
+    service::MemoryProtector mp(f, root.string());
+    mp.reset(load(""));
+    CHECK(mp.to_json()["protectors"][0]["trigger"] == "armed: some 50000 500000");
+    CHECK(!mp.next_deadline());  // armed: nothing is due until it fires
+    std::vector<pollfd> polled;
+    mp.add_pollfds(polled);
+    REQUIRE(polled.size() == 1);
+
+    CHECK(!mp.tick(polled));  // no event: nothing read, nothing written
+    CHECK(f.writes.empty());
+    polled[0].revents = POLLPRI;
+    CHECK(mp.tick(polled));   // fired: sampled at once, 40% is over 10%
+    CHECK(f.files[at("llm.slice/batch/memory.high")] == std::to_string(540 * kMiB));
+    CHECK(mp.to_json()["protectors"][0]["triggers_fired"] == 1);
+    CHECK(mp.next_deadline());  // held down: it samples every interval now
+
+    polled[0].revents = POLLERR;  // its cgroup was removed
+    (void)mp.tick(polled);
+    CHECK(mp.to_json()["protectors"][0]["trigger"].get<std::string>().find("broken") == 0);
+    std::vector<pollfd> after;
+    mp.add_pollfds(after);
+    CHECK(after.empty());  // the dead fd is out of the poll set
+    std::this_thread::sleep_for(std::chrono::milliseconds(110));
+    (void)mp.tick();
+    CHECK(mp.to_json()["protectors"][0]["rearmed"] == 1);
+    CHECK(mp.to_json()["protectors"][0]["trigger"] == "armed: some 50000 500000");
+    std::filesystem::remove_all(root);
 }
