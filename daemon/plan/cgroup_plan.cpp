@@ -25,7 +25,9 @@ CgroupPlan plan_cgroups(const policy::Policy& p, const std::set<uint64_t>& hugep
         if (!c.memory)
             continue;
         const auto& m = *c.memory;
-        if (m.min || m.low || m.high || m.max || m.swap_max || m.oom_group)
+        // protect reads memory.pressure and writes memory.high: the memory
+        // controller must be on even if no class sets a memory limit.
+        if (m.min || m.low || m.high || m.max || m.swap_max || m.oom_group || m.protect)
             plan.controllers.insert("memory");
         if (!m.hugetlb.empty())
             plan.controllers.insert("hugetlb");

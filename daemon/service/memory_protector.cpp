@@ -10,6 +10,7 @@
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
+#include "plan/cgroup_plan.h"
 #include "plan/psi.h"
 #include "policy/units.h"
 #include "report/stats_prometheus.h"
@@ -18,10 +19,7 @@ namespace llm::service {
 
 namespace {
 
-std::string policy_value(const std::optional<uint64_t>& high)
-{
-    return high && *high != UINT64_MAX ? std::to_string(*high) : "max";
-}
+std::string policy_value(const std::optional<uint64_t>& high) { return memory::limit_text(high.value_or(UINT64_MAX)); }
 
 std::optional<uint64_t> read_bytes(memory::KernelFiles& files, const std::string& path)
 {

@@ -96,6 +96,16 @@ TEST_CASE("only the controllers some class uses are enabled")
     policy::Diagnostics d2;
     auto none = parse(R"({ "classes": [ { "name": "b", "match": [ { "default": true } ] } ] })", d2);
     CHECK(memory::plan_cgroups(*none, {2048}).empty());
+    // memory protect alone: no limit set anywhere, but it reads
+    // memory.pressure and writes lower classes' memory.high.
+    policy::Diagnostics d3;
+    auto prot = parse(R"({ "classes": [
+        { "name": "t", "priority": 90, "match": [ { "comm_prefix": "t" } ],
+          "memory": { "protect": { "psi_some_avg10_max": 5, "floor": "64M" } } },
+        { "name": "lo", "priority": 10, "match": [ { "comm_prefix": "l" } ], "memory": { } },
+        { "name": "b", "match": [ { "default": true } ] } ] })", d3);
+    REQUIRE(prot);
+    CHECK(memory::plan_cgroups(*prot, {2048}).controllers == std::set<std::string>{"memory"});
 }
 
 TEST_CASE("hugetlb limits are whole pages and file names use the kernel's units")
