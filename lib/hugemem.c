@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -182,6 +183,102 @@ long long llm_hugemem_thp_bytes(const struct llm_hugemem *buf)
 	}
 	fclose(f);
 	return total;
+}
+
+static int same_version(const struct stat *a, const struct stat *b)
+{
+	return a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* Reads the whole source into the mapping; the source's length was taken
+ * before, so a file that shrinks meanwhile is an error, not a short copy. */
+static int read_all(int in, char *to, size_t size)
+{
+	size_t off = 0;
+	while (off < size) {
+		size_t chunk = size - off < (64UL << 20) ? size - off : (64UL << 20);
+		ssize_t n = read(in, to + off, chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EAGAIN;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+int llm_hugemem_stage(const char *src, const char *hugetlbfs_dir, char *dst, size_t dst_len)
+{
+	if (!src)
+		return -EINVAL;
+	if (!hugetlbfs_dir)
+		hugetlbfs_dir = getenv("LLM_SCHEDD_HUGETLBFS");
+	if (!hugetlbfs_dir || !*hugetlbfs_dir)
+		return -EINVAL;
+	struct statfs sfs;
+	if (statfs(hugetlbfs_dir, &sfs) != 0)
+		return -errno;
+	if ((unsigned long)sfs.f_type != HUGETLBFS_MAGIC)
+		return -ENOTSUP;
+	const size_t page = (size_t)sfs.f_bsize;
+
+	const char *slash = strrchr(src, '/');
+	const char *name = slash ? slash + 1 : src;
+	char final[4096], tmp[4096];
+	if (!*name || snprintf(final, sizeof final, "%s/%s", hugetlbfs_dir, name) >= (int)sizeof final ||
+	    snprintf(tmp, sizeof tmp, "%s/.%s.staging-XXXXXX", hugetlbfs_dir, name) >= (int)sizeof tmp)
+		return -ENAMETOOLONG;
+	if (dst && snprintf(dst, dst_len, "%s", final) >= (int)dst_len)
+		return -ENAMETOOLONG;
+
+	int in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	struct stat before, staged;
+	if (fstat(in, &before) != 0 || !S_ISREG(before.st_mode) || before.st_size == 0) {
+		close(in);
+		return -EINVAL;
+	}
+	const size_t size = (size_t)before.st_size, len = round_up(size, page);
+	if (stat(final, &staged) == 0 && S_ISREG(staged.st_mode) && (size_t)staged.st_size == len &&
+	    same_version(&staged, &before)) {
+		close(in);
+		return 1;
+	}
+
+	int err = 0;
+	int out = mkostemp(tmp, O_CLOEXEC);
+	if (out < 0) {
+		err = -errno;
+		close(in);
+		return err;
+	}
+	void *p = MAP_FAILED;
+	if (fchmod(out, 0644) != 0 || ftruncate(out, (off_t)len) != 0)
+		err = -errno;
+	else if ((p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, out, 0)) == MAP_FAILED)
+		err = -errno; /* ENOMEM: hugetlbfs reserves every page here */
+	else
+		err = read_all(in, p, size);
+	if (p != MAP_FAILED)
+		munmap(p, len);
+
+	/* The copy is good only if the source did not change under it. */
+	struct stat after;
+	if (!err && (fstat(in, &after) != 0 || after.st_size != before.st_size || !same_version(&after, &before)))
+		err = -EAGAIN;
+	const struct timespec times[2] = { before.st_atim, before.st_mtim };
+	if (!err && futimens(out, times) != 0)
+		err = -errno;
+	if (!err && rename(tmp, final) != 0)
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	close(out);
+	close(in);
+	return err;
 }
 
 const char *llm_hugemem_kind_name(enum llm_hugemem_kind kind)

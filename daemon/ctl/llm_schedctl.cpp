@@ -7,6 +7,7 @@
 //   llm-schedctl [--socket PATH] verify [--json]
 //   llm-schedctl task TID... [--json]
 //   llm-schedctl phase forward|backward|none [--tid TID | --pid PID | --process] [-- COMMAND [ARGS...]]
+//   llm-schedctl stage FILE [--to DIR]
 //
 // CLI11 parses; `llm-schedctl COMMAND --help` describes each command.
 // status, stats, reload and verify ask the daemon over its control socket, which
@@ -15,6 +16,7 @@
 // phase marks this thread or process through the kernel's timer-slack
 // interface (include/llm_schedd/phase.h); another thread or process of the
 // caller's own through the daemon's phase socket, which checks the owner.
+// stage copies model weights onto a hugetlbfs mount (include/llm_schedd/hugemem.h).
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -30,6 +32,7 @@
 #include <vector>
 
 #include "control/client.h"
+#include "llm_schedd/hugemem.h"
 #include "llm_schedd/phase.h"
 #include "sched/loaded_maps.h"
 #include "report/stats_report.h"
@@ -246,6 +249,53 @@ int mark_through_daemon(const control::MarkRequest& r, const std::string& phase_
     return 0;
 }
 
+// The hugetlbfs mount to stage onto: --to (or $LLM_SCHEDD_HUGETLBFS), else
+// the daemon's one mount; with none or several the user must choose.
+std::optional<std::string> stage_dir(const std::string& to)
+{
+    if (!to.empty())
+        return to;
+    auto reply = control::call_daemon(g_socket, control::Request{control::Command::Status, control::Format::Json}, 10'000);
+    std::vector<std::string> mounts;
+    if (reply && reply->value("ok", false))
+        for (const auto& m : reply->value("/memory/hugetlbfs"_json_pointer, nlohmann::json::array()))
+            if (m.value("error", std::string()).empty())
+                mounts.push_back(m.value("path", std::string()));
+    if (mounts.size() == 1)
+        return mounts.front();
+    std::fprintf(stderr, "llm-schedctl: stage: %s; give the mount with --to DIR (or $LLM_SCHEDD_HUGETLBFS)\n",
+                 !reply ? ("cannot ask the daemon for its hugetlbfs mount (" + reply.error() + ")").c_str()
+                 : mounts.empty() ? "the daemon has no hugetlbfs mount (the policy's memory.hugetlbfs)"
+                                  : "the daemon has several hugetlbfs mounts");
+    return std::nullopt;
+}
+
+int cmd_stage(const std::string& file, const std::string& to)
+{
+    auto dir = stage_dir(to);
+    if (!dir)
+        return 1;
+    char staged[4096];
+    int rc = llm_hugemem_stage(file.c_str(), dir->c_str(), staged, sizeof staged);
+    if (rc < 0) {
+        std::string why = std::strerror(-rc);
+        if (rc == -ENOTSUP)
+            why = *dir + " is not a hugetlbfs mount";
+        else if (rc == -ENOMEM)
+            why = "the hugetlb pool (or the mount's size) is too small for it: raise the policy's hugetlb pages "
+                  "(grep Huge /proc/meminfo shows what is free)";
+        else if (rc == -EINVAL)
+            why = "not a non-empty regular file";
+        else if (rc == -EAGAIN)
+            why = "the file changed while it was copied; run stage again";
+        std::fprintf(stderr, "llm-schedctl: stage %s onto %s: %s (nothing was left there)\n", file.c_str(),
+                     dir->c_str(), why.c_str());
+        return 1;
+    }
+    std::printf("%s%s\n", staged, rc == 1 ? " (already staged)" : "");
+    return 0;
+}
+
 int cmd_phase(const std::string& name, int tid, int pid, bool process, std::vector<std::string> command,
               bool dashdash)
 {
@@ -358,6 +408,15 @@ int main(int argc, char** argv)
     auto* p = phase->add_option("--pid", pid, "another process, every thread of it")->check(id_number)->excludes(t);
     phase->add_flag("--process", process, "this whole process, threads created later included")->excludes(t)->excludes(p);
 
+    auto* stage = app.add_subcommand("stage", "copy model weights onto hugetlbfs; print the path to load them from");
+    stage->footer("\nThe copy's length is rounded up to whole huge pages with zeros (GGUF readers ignore them).\n"
+                  "A copy already there with the same length and modification time is kept.\n");
+    std::string stage_file, stage_to;
+    stage->add_option("FILE", stage_file, "the model file")->required()->check(CLI::ExistingFile);
+    stage->add_option("--to", stage_to, "the hugetlbfs mount (default: the daemon's only one)")
+        ->envname("LLM_SCHEDD_HUGETLBFS")
+        ->type_name("DIR");
+
     // CLI11 would say only "A subcommand is required" for a misspelt one.
     for (size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--socket") {
@@ -367,7 +426,7 @@ int main(int argc, char** argv)
             for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; }))
                 known = known || sub->get_name() == args[i];
             if (!known)
-                return usage_error("unknown command '" + args[i] + "' (status, stats, reload, verify, task, phase)");
+                return usage_error("unknown command '" + args[i] + "' (status, stats, reload, verify, task, phase, stage)");
             break;
         }
     }
@@ -393,5 +452,7 @@ int main(int argc, char** argv)
         return cmd_verify(json);
     if (task->parsed())
         return cmd_task(tids, json);
+    if (stage->parsed())
+        return cmd_stage(stage_file, stage_to);
     return cmd_phase(phase_name, tid, pid, process, std::move(command), dashdash);
 }

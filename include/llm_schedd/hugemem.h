@@ -65,6 +65,30 @@ void llm_hugemem_free(struct llm_hugemem *buf);
  */
 long long llm_hugemem_thp_bytes(const struct llm_hugemem *buf);
 
+/*
+ * Stages a file (model weights) onto a hugetlbfs mount, so that a loader
+ * that mmap()s it (llama.cpp does) maps huge pages instead of page cache.
+ * hugetlbfs takes no write(2): the copy is read(2) into a shared mapping of
+ * the new file. The file's length is rounded up to whole huge pages with
+ * zeros (hugetlbfs has no other lengths); GGUF readers ignore the tail, a
+ * format that checks its exact length must be told the source's.
+ *
+ * The copy is written under a hidden temporary name and renamed into place,
+ * so no reader ever maps half a model, and removed if anything fails. A
+ * staged copy whose length and modification time already match the source
+ * is kept as it is (return 1). A reader that still maps an older copy keeps
+ * its pages until it unmaps them: the pool must hold both meanwhile.
+ *
+ * hugetlbfs_dir may be NULL: then $LLM_SCHEDD_HUGETLBFS. dst receives the
+ * staged path (dst_len bytes; may be NULL). Returns 0 (copied), 1 (already
+ * staged), or -errno: -ENOTSUP (the directory is not hugetlbfs), -ENOMEM
+ * (the pool or the mount's size is short), -EINVAL (no directory given, or
+ * the source is not a non-empty regular file), -EAGAIN (the source changed
+ * during the copy), -ENAMETOOLONG (dst too short), or what open, read or
+ * rename failed with.
+ */
+int llm_hugemem_stage(const char *src, const char *hugetlbfs_dir, char *dst, size_t dst_len);
+
 /* "hugetlbfs", "hugetlb", "thp", "4k". */
 const char *llm_hugemem_kind_name(enum llm_hugemem_kind kind);
 

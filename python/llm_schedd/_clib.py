@@ -67,3 +67,5 @@ def _declare(l):
     l.llm_hugemem_free.restype = None
     l.llm_hugemem_kind_name.argtypes = [ctypes.c_int]
     l.llm_hugemem_kind_name.restype = ctypes.c_char_p
+    l.llm_hugemem_stage.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
+    l.llm_hugemem_stage.restype = ctypes.c_int

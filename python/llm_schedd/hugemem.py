@@ -5,18 +5,20 @@
     w = hm.empty((4096, 4096), "float32")   # hugetlbfs, MAP_HUGETLB, THP or 4 KiB, best first
     print(hm.kind(w))                         # "hugetlb", "thp", ...
     t = hm.tensor((4096, 4096))               # the same, as a torch tensor sharing the memory
+    path = hm.stage("model.gguf")             # a copy on hugetlbfs, for loaders that mmap (llama.cpp)
 
 The memory is unmapped when the last array or tensor that uses it is gone.
 The hugetlbfs directory is the argument, or $LLM_SCHEDD_HUGETLBFS.
 """
 import ctypes
+import errno
 import os
 
 import numpy as np
 
 from . import _clib
 
-__all__ = ["empty", "zeros", "tensor", "kind"]
+__all__ = ["empty", "zeros", "tensor", "kind", "stage"]
 
 POPULATE, NO_HUGETLB, NO_THP = 0x1, 0x2, 0x4
 
@@ -72,3 +74,23 @@ def tensor(shape, dtype=None, **kw):
     dtype = dtype or torch.float32
     np_dtype = torch.empty((), dtype=dtype).numpy().dtype
     return torch.from_numpy(empty(shape, np_dtype, **kw))
+
+
+def stage(path, hugetlbfs_dir=None):
+    """Copies a model file onto a hugetlbfs mount and returns the copy's path.
+
+    A loader that mmap()s the copy maps huge pages. The copy is padded with
+    zeros to whole huge pages; one already there with the same length and
+    modification time is reused. Raises OSError (nothing is left behind).
+    """
+    out = ctypes.create_string_buffer(4096)
+    d = os.fsencode(hugetlbfs_dir) if hugetlbfs_dir else None
+    rc = _clib.lib().llm_hugemem_stage(os.fsencode(path), d, out, len(out))
+    if rc < 0:
+        where = hugetlbfs_dir or os.environ.get("LLM_SCHEDD_HUGETLBFS") or "no hugetlbfs directory given"
+        why = {"ENOTSUP": f"{where} is not a hugetlbfs mount",
+               "ENOMEM": "the hugetlb pool (or the mount's size) is too small for it",
+               "EINVAL": "not a non-empty regular file, or no hugetlbfs directory (argument or $LLM_SCHEDD_HUGETLBFS)",
+               "EAGAIN": "the file changed while it was copied"}.get(errno.errorcode.get(-rc), os.strerror(-rc))
+        raise OSError(-rc, f"staging {path} onto {where}: {why}")
+    return os.fsdecode(out.value)

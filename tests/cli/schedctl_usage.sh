@@ -25,7 +25,12 @@ expect 2 "only phase takes -- COMMAND" status -- true
 expect 2 "--watch: Value 0.01 not in range" stats --watch 0.01
 expect 2 "--json excludes --prometheus" stats --json --prometheus
 expect 2 "not expected: --bogus" status --bogus
-for c in status stats reload verify task phase; do expect 0 "Usage: llm-schedctl $c" "$c" --help; done
+expect 2 "FILE: File does not exist: /nonexistent/model.gguf" stage /nonexistent/model.gguf --to /tmp
+expect 2 "FILE is required" stage
+expect 1 "/tmp is not a hugetlbfs mount (nothing was left there)" stage "$0" --to /tmp
+LLM_SCHEDD_HUGETLBFS=/tmp expect 1 "schedctl_usage.sh onto /tmp: /tmp is not" stage "$0"
+expect 1 "cannot ask the daemon for its hugetlbfs mount" stage "$0"
+for c in status stats reload verify task phase stage; do expect 0 "Usage: llm-schedctl $c" "$c" --help; done
 expect 0 "verify" --help
 expect 1 "cannot reach llm-schedd at /nonexistent/control.sock" status
 expect 1 "cannot reach llm-schedd at /tmp/llm-schedctl-none.sock" --socket /tmp/llm-schedctl-none.sock verify
