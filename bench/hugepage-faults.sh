@@ -19,19 +19,8 @@ out="$build/bench-hugepage-faults"; rm -rf "$out"; mkdir -p "$out"
 [[ $(id -u) -eq 0 ]] || { echo "run as root: the daemon reserves a hugetlb pool and mounts hugetlbfs" >&2; exit 1; }
 mnt="$out/hugepages"
 pages=$(( mb / 2 + 8 ))
-cat >"$out/policy.json" <<J
-{ "scheduler": { "enabled": false },
-  "classes": [ { "name": "all", "match": [ { "default": true } ] } ],
-  "memory": { "thp": { "enabled": "madvise", "defrag": "madvise" },
-              "hugetlb": [ { "page_size": "2M", "pages": $pages, "required": true } ],
-              "compact_retry_ms": 5000,
-              "hugetlbfs": [ { "path": "$mnt", "page_size": "2M", "mode": "0755" } ] } }
-J
-"$build/llm-schedd" --config "$out/policy.json" --socket "$out/control.sock" --state-dir "$out/state" \
-    >"$out/daemon.log" 2>&1 &
-pid=$!; trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
-for _ in $(seq 100); do grep -q " $mnt " /proc/self/mountinfo && break; sleep 0.1; done
-grep -q " $mnt " /proc/self/mountinfo || { echo "the daemon did not mount $mnt:"; cat "$out/daemon.log"; exit 1; }
+. "$root/bench/memory-daemon.sh"
+start_memory_daemon "$build" "$out" "$mnt" "$pages" '"thp": { "enabled": "madvise", "defrag": "madvise" },'
 
 : >"$out/runs.txt"
 for r in $(seq "$repeats"); do
@@ -43,7 +32,7 @@ for r in $(seq "$repeats"); do
         echo "$mode $line pass_ms=$pass_ms" >>"$out/runs.txt"
     done
 done
-kill "$pid"; wait "$pid" 2>/dev/null || true; trap - EXIT
+stop_memory_daemon
 
 python3 - "$out/runs.txt" "$mb" <<'PY'
 import statistics, sys
