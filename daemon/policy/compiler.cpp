@@ -184,6 +184,7 @@ CompiledPolicy compile(const Policy& p, const Machine& m, const CgroupResolver& 
                     r.cgroup_level = ref->level;
                 } else {
                     r.flags |= LLM_MATCH_NEVER;
+                    out.unresolved_cgroups.push_back(*rule.cgroup_prefix);
                     out.notes.push_back("class " + p.classes[i].name + ": cgroup " + *rule.cgroup_prefix +
                                         " does not exist yet; its rule matches nothing until a reload");
                 }

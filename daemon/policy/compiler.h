@@ -27,6 +27,9 @@ using CgroupResolver = std::function<std::optional<CgroupRef>(const std::string&
 struct CompiledPolicy {
     std::shared_ptr<const llm_policy> table;
     std::vector<std::string> notes;  // e.g. cgroups that do not exist yet
+    // cgroup_prefix paths that did not resolve: their rules match nothing.
+    // The daemon compiles again once its memory side made the class cgroups.
+    std::vector<std::string> unresolved_cgroups;
     std::vector<std::string> cpu_sets;  // what each set written relative to the machine became
     std::vector<std::string> class_names;
     std::set<unsigned> online_cpus;  // the CPUs the masks were compiled for

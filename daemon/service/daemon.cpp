@@ -121,6 +121,15 @@ ReloadResult Daemon::reload(const std::string& why, uint64_t received_ns)
     live_ = LivePolicy{std::move(*next), generation, generation};
     ++reloads_.ok;
     refused_hash_ = 0;
+    // A class added by this reload got its cgroup after its rules were
+    // compiled: one more generation matches it.
+    if (!live_->compiled().unresolved_cgroups.empty() && supervisor_.attached()) {
+        size_t before = live_->compiled().unresolved_cgroups.size();
+        if (auto st = supervisor_.recompile(*live_); !st)
+            spdlog::error("reload ({}): cannot push the tables for the class cgroups just made: {}", why, st.error());
+        else if (live_->compiled().unresolved_cgroups.size() < before)
+            spdlog::info("reload ({}): generation {} matches the class cgroups just made", why, live_->generation);
+    }
     log_compile_notes(live_->compiled());
     supervisor_.follow(*live_);
     splitter_.reset(*live_);
@@ -253,6 +262,12 @@ util::Status Daemon::start()
         memory_.restore(false);
         return util::error("memory: " + st.error());
     }
+    // The memory side may just have made the cgroups that class rules name
+    // (a class with a memory section gets its own): match them from the
+    // first table, not from the next reload.
+    if (!live_->compiled().unresolved_cgroups.empty())
+        live_->loaded.compiled = policy::compile(p, machine_, resolve_cgroup, live_->generation);
+    log_compile_notes(live_->compiled());
     if (p.scheduler.enabled && supervisor_.available()) {
         if (auto st = supervisor_.start(*live_); !st) {
             memory_.restore(false);
@@ -376,7 +391,6 @@ int Daemon::run()
         return 1;
     }
     live_ = LivePolicy{std::move(*loaded), 1, 1};
-    log_compile_notes(live_->compiled());
 
     // Signals are blocked before anything changes, so none can end the
     // process between a change and its restore.

@@ -132,6 +132,8 @@ TEST_CASE("compiled table: priorities, masks, rules and owners")
     CHECK(t.rules[4].flags == LLM_MATCH_ALL);
     REQUIRE(c.notes.size() == 1);
     CHECK(c.notes[0].find("/not/there") != std::string::npos);
+    // What the daemon compiles again for, once it has made class cgroups.
+    CHECK(c.unresolved_cgroups == std::vector<std::string>{"/not/there"});
 }
 
 TEST_CASE("history slices compile to fixed-point ewma and scale")
