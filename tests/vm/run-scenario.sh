@@ -17,6 +17,8 @@
 #                           unit installed; see mksystemd-cpio.sh)
 #   # llama: yes          (add sid's llama.cpp and a generated model; see
 #                           mkllama-cpio.sh)
+#   # torch: yes          (add the host's Python with Debian's PyTorch and
+#                           the project's package; see mktorch-cpio.sh)
 #   # kernel-args: ...     (appended to the kernel command line)
 #   # kernel-subset: yes  (also run on the 6.12 kernel in the default CI run;
 #                           the full lane runs there with LLM_TEST_KERNELS)
@@ -64,6 +66,10 @@ fi
 if [[ "$(header llama)" == yes ]]; then
     "$here/mkllama-cpio.sh" "$work/llama.cpio" "$here/../.." >/dev/null
     layers+=("$work/llama.cpio")
+fi
+if [[ "$(header torch)" == yes ]]; then
+    "$here/mktorch-cpio.sh" "$build/vm/torch.cpio" "$here/../.." "$build"
+    layers+=("$build/vm/torch.cpio")
 fi
 cat "${layers[@]}" "$work/scenario.cpio" >"$work/initrd.cpio"
 
