@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 
@@ -45,6 +46,14 @@ public:
 private:
     memory::MemoryManager& m_;
 };
+
+// Whether a cgroup that a rule names, and that did not exist when the
+// policy was compiled, exists now (the memory side may just have made it).
+bool rule_cgroup_appeared(const policy::CompiledPolicy& c)
+{
+    return std::any_of(c.unresolved_cgroups.begin(), c.unresolved_cgroups.end(),
+                       [](const std::string& path) { return resolve_cgroup(path).has_value(); });
+}
 
 void log_compile_notes(const policy::CompiledPolicy& c)
 {
@@ -122,12 +131,12 @@ ReloadResult Daemon::reload(const std::string& why, uint64_t received_ns)
     ++reloads_.ok;
     refused_hash_ = 0;
     // A class added by this reload got its cgroup after its rules were
-    // compiled: one more generation matches it.
-    if (!live_->compiled().unresolved_cgroups.empty() && supervisor_.attached()) {
-        size_t before = live_->compiled().unresolved_cgroups.size();
+    // compiled: one more generation matches it. (Only then: a rule on a
+    // cgroup nobody made yet costs no extra generation.)
+    if (supervisor_.attached() && rule_cgroup_appeared(live_->compiled())) {
         if (auto st = supervisor_.recompile(*live_); !st)
             spdlog::error("reload ({}): cannot push the tables for the class cgroups just made: {}", why, st.error());
-        else if (live_->compiled().unresolved_cgroups.size() < before)
+        else
             spdlog::info("reload ({}): generation {} matches the class cgroups just made", why, live_->generation);
     }
     log_compile_notes(live_->compiled());
@@ -265,7 +274,7 @@ util::Status Daemon::start()
     // The memory side may just have made the cgroups that class rules name
     // (a class with a memory section gets its own): match them from the
     // first table, not from the next reload.
-    if (!live_->compiled().unresolved_cgroups.empty())
+    if (rule_cgroup_appeared(live_->compiled()))
         live_->loaded.compiled = policy::compile(p, machine_, resolve_cgroup, live_->generation);
     log_compile_notes(live_->compiled());
     if (p.scheduler.enabled && supervisor_.available()) {
