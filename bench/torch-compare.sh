@@ -9,7 +9,7 @@
 # p50/p99 over every step of each case. The issue's target: the noisy p99
 # at most 1.2x the quiet p99, and no worse than nice -20 + taskset's.
 #
-#   sudo bench/torch-compare.sh [BUILD_DIR]   (BENCH_REPEATS=2 BENCH_STEPS=60)
+#   sudo bench/torch-compare.sh [BUILD_DIR]   (BENCH_REPEATS=1 BENCH_STEPS=20; the first run, at 2 x 60, outlasted its 3000 s boot)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"

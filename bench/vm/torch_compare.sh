@@ -13,8 +13,8 @@
 
 harness_rt
 ip link set lo up
-repeats="${BENCH_REPEATS:-2}"
-steps="${BENCH_STEPS:-60}"
+repeats="${BENCH_REPEATS:-1}"
+steps="${BENCH_STEPS:-20}"
 cg=/sys/fs/cgroup/llm.slice/train
 runs=0 empty=0
 run() {  # run CASE PREFIX...: the job in train's cgroup when llm-schedd runs
