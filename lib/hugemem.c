@@ -45,15 +45,24 @@ static void populate(void *addr, size_t len, size_t step)
 		p[off] = 0;
 }
 
-/* Step 1: an unlinked file on hugetlbfs; the mapping keeps the pages. */
-static int try_hugetlbfs(struct llm_hugemem *buf, size_t bytes, const char *dir)
+/* The huge page size of a hugetlbfs mount, or -ENOTSUP if dir is not one. */
+static long hugetlbfs_page_size(const char *dir)
 {
 	struct statfs sfs;
 	if (statfs(dir, &sfs) != 0)
 		return -errno;
 	if ((unsigned long)sfs.f_type != HUGETLBFS_MAGIC)
 		return -ENOTSUP;
-	size_t page = (size_t)sfs.f_bsize;
+	return (long)sfs.f_bsize;
+}
+
+/* Step 1: an unlinked file on hugetlbfs; the mapping keeps the pages. */
+static int try_hugetlbfs(struct llm_hugemem *buf, size_t bytes, const char *dir)
+{
+	long got = hugetlbfs_page_size(dir);
+	if (got < 0)
+		return (int)got;
+	size_t page = (size_t)got;
 	char path[4096];
 	if (snprintf(path, sizeof path, "%s/llm-hugemem.XXXXXX", dir) >= (int)sizeof path)
 		return -ENAMETOOLONG;
@@ -217,12 +226,10 @@ int llm_hugemem_stage(const char *src, const char *hugetlbfs_dir, char *dst, siz
 		hugetlbfs_dir = getenv("LLM_SCHEDD_HUGETLBFS");
 	if (!hugetlbfs_dir || !*hugetlbfs_dir)
 		return -EINVAL;
-	struct statfs sfs;
-	if (statfs(hugetlbfs_dir, &sfs) != 0)
-		return -errno;
-	if ((unsigned long)sfs.f_type != HUGETLBFS_MAGIC)
-		return -ENOTSUP;
-	const size_t page = (size_t)sfs.f_bsize;
+	const long got = hugetlbfs_page_size(hugetlbfs_dir);
+	if (got < 0)
+		return (int)got;
+	const size_t page = (size_t)got;
 
 	const char *slash = strrchr(src, '/');
 	const char *name = slash ? slash + 1 : src;
