@@ -19,12 +19,10 @@ run() {  # run CASE PREFIX...
     echo "bench: case=$c samples=$s"
     runs=$((runs + 1)); [ -n "$s" ] || empty=$((empty + 1))
 }
-noise_on() { noise=; for i in $(seq $(( 2 * threads ))); do $NORMAL schedprobe spin --comm noise --seconds 3000 >/dev/null & noise="$noise $!"; done; sleep 1; }
-noise_off() { kill $noise 2>/dev/null; wait $noise 2>/dev/null; }
 cp configs/examples/inference.json /tmp/policy.json
 for r in $(seq "$repeats"); do
     run default_quiet $NORMAL
-    noise_on
+    noise_on $(( 2 * threads ))
     run default_noisy $NORMAL
     run nice_noisy chrt -o 0 nice -n -20
     start_daemon /tmp/policy.json || break

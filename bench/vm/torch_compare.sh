@@ -28,12 +28,10 @@ run() {  # run CASE PREFIX...: the job in train's cgroup when llm-schedd runs
     runs=$((runs + 1)); [ -n "$s" ] || { empty=$((empty + 1)); tail -3 /tmp/run.out; }
     rm -f /tmp/run.json
 }
-noise_on() { noise=; for i in $(seq 8); do $NORMAL schedprobe spin --comm noise --seconds 3000 >/dev/null & noise="$noise $!"; done; sleep 1; }
-noise_off() { kill $noise 2>/dev/null; wait $noise 2>/dev/null; }
 jq 'del(.memory.hugetlb, .memory.hugetlbfs)' configs/examples/training.json >/tmp/policy.json
 for r in $(seq "$repeats"); do
     run default_quiet $NORMAL
-    noise_on
+    noise_on 8
     run default_noisy $NORMAL
     run nice_taskset_noisy chrt -o 0 nice -n -20 taskset -c 0-2
     start_daemon /tmp/policy.json || break

@@ -100,6 +100,11 @@ rt() { chrt -f 1 "$@"; }
 harness_rt() { local me _; read -r me _ </proc/self/stat; chrt -f -p 1 "$me" >/dev/null; }
 NORMAL="chrt -o 0"
 
+# noise_on N: N CPU-bound threads (comm "noise", under sched_ext) until
+# noise_off; the benchmarks' CPU oversubscription.
+noise_on() { noise=; for _ in $(seq "$1"); do $NORMAL schedprobe spin --comm noise --seconds 3000 >/dev/null & noise="$noise $!"; done; sleep 1; }
+noise_off() { kill $noise 2>/dev/null; wait $noise 2>/dev/null; }
+
 lib_finish() {
     if [ -n "$DAEMON_PID" ]; then
         stop_daemon
