@@ -19,6 +19,8 @@
 #                           mkllama-cpio.sh)
 #   # torch: yes          (add the host's Python with Debian's PyTorch and
 #                           the project's package; see mktorch-cpio.sh)
+#   # swap: yes           (add the zram module, for lib.sh's swap_on; see
+#                           mkswap-cpio.sh)
 #   # kernel-args: ...     (appended to the kernel command line)
 #   # kernel-subset: yes  (also run on the 6.12 kernel in the default CI run;
 #                           the full lane runs there with LLM_TEST_KERNELS)
@@ -70,6 +72,10 @@ fi
 if [[ "$(header torch)" == yes ]]; then
     "$here/mktorch-cpio.sh" "$build/vm/torch.cpio" "$here/../.." "$build"
     layers+=("$build/vm/torch.cpio")
+fi
+if [[ "$(header swap)" == yes ]]; then
+    "$here/mkswap-cpio.sh" "$work/swap.cpio" "$here/../.." "$kdir"
+    layers+=("$work/swap.cpio")
 fi
 cat "${layers[@]}" "$work/scenario.cpio" >"$work/initrd.cpio"
 

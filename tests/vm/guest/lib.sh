@@ -105,6 +105,32 @@ NORMAL="chrt -o 0"
 noise_on() { noise=; for _ in $(seq "$1"); do $NORMAL schedprobe spin --comm noise --seconds 3000 >/dev/null & noise="$noise $!"; done; sleep 1; }
 noise_off() { kill $noise 2>/dev/null; wait $noise 2>/dev/null; }
 
+# swap_on MIB: a zram swap device of MIB MiB (scenarios with "# swap: yes";
+# mkswap-cpio.sh brings the modules). The guest's only possible swap: it
+# has no disk.
+swap_on() {
+    local m
+    for m in $(cat /lib/modules/swap/order); do insmod /lib/modules/swap/$m.ko || return 1; done
+    echo "${1}M" >/sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null && swapon /dev/zram0
+}
+
+# kv LINE KEY: the value of KEY=VALUE in a line of such pairs (the tools'
+# one-line reports: mapload, tokenlat).
+kv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+# llama_server_on PREFIX...: llama-server (scenarios with "# llama: yes") on
+# the lane's model, $(nproc) ggml threads, one slot, on 127.0.0.1:8080,
+# started through PREFIX (e.g. $NORMAL), until llama_server_off; returns
+# once it answers /health. Its pid is $server.
+llama_server_on() {
+    ip link set lo up
+    "$@" llama-server -m "${LLAMA_MODEL:-/models/llama-256x4.gguf}" -t "$(nproc)" -c 512 -np 1 \
+        --host 127.0.0.1 --port 8080 >/tmp/llama-server.log 2>&1 &
+    server=$!
+    tokenlat --wait 120 || { tail -5 /tmp/llama-server.log; llama_server_off; return 1; }
+}
+llama_server_off() { kill $server 2>/dev/null; wait $server 2>/dev/null; }
+
 lib_finish() {
     if [ -n "$DAEMON_PID" ]; then
         stop_daemon

@@ -5,9 +5,14 @@
  *
  *   weights [--mb N] [--mode auto|hugetlbfs|hugetlb|thp|4k] [--dir PATH]
  *           [--hold SEC] [--no-touch] [--wait-cgroup PREFIX]
+ *           [--steps N] [--retouch-ms MS]
  *
  * Prints one line of key=value pairs, then holds the buffer for --hold
  * seconds (-1: until killed) so a test can look at the pool meanwhile.
+ * --steps N allocates, touches and frees N times, a line per step (a
+ * training step's activations; bench/memory-protect.sh times them).
+ * --retouch-ms MS writes every page again each MS ms while holding: a hog
+ * that keeps using its memory, so pages taken from it come back.
  * --wait-cgroup waits (up to 10 s) until llm-schedd has moved the process
  * into a cgroup below PREFIX, so the memory is charged there. */
 #include <stdio.h>
@@ -47,12 +52,40 @@ static int in_cgroup(const char *prefix)
 	return found;
 }
 
+/* One write per 4 KiB, as loading weights would: the fault count then
+ * shows the page size the kernel really used. */
+static void touch_pages(struct llm_hugemem *buf, char salt)
+{
+	volatile char *p = buf->addr;
+	for (size_t off = 0; off < buf->len; off += 4096)
+		p[off] = (char)(off + salt);
+}
+
+/* Holds the buffer hold seconds (< 0: until killed), writing every page
+ * again each retouch_ms if that is >= 0. */
+static void hold_buffer(struct llm_hugemem *buf, double hold, double retouch_ms)
+{
+	double end = now_ms() + hold * 1e3;
+	if (retouch_ms < 0) {
+		if (hold < 0)
+			pause();
+		else if (hold > 0)
+			usleep((useconds_t)(hold * 1e6));
+		return;
+	}
+	for (char salt = 1; hold < 0 || now_ms() < end; ++salt) {
+		touch_pages(buf, salt);
+		usleep((useconds_t)(retouch_ms * 1e3));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	size_t mb = 64;
 	const char *mode = "auto", *dir = NULL, *wait_cgroup = NULL;
-	double hold = 0;
+	double hold = 0, retouch_ms = -1;
 	int touch = 1;
+	long steps = 1;
 	for (int i = 1; i < argc; ++i) {
 		if (!strcmp(argv[i], "--mb") && i + 1 < argc)
 			mb = strtoull(argv[++i], NULL, 10);
@@ -66,8 +99,12 @@ int main(int argc, char **argv)
 			wait_cgroup = argv[++i];
 		else if (!strcmp(argv[i], "--no-touch"))
 			touch = 0;
+		else if (!strcmp(argv[i], "--steps") && i + 1 < argc)
+			steps = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--retouch-ms") && i + 1 < argc)
+			retouch_ms = atof(argv[++i]);
 		else {
-			fprintf(stderr, "usage: %s [--mb N] [--mode auto|hugetlbfs|hugetlb|thp|4k] [--dir PATH] [--hold SEC] [--no-touch] [--wait-cgroup PREFIX]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--mb N] [--mode auto|hugetlbfs|hugetlb|thp|4k] [--dir PATH] [--hold SEC] [--no-touch] [--wait-cgroup PREFIX] [--steps N] [--retouch-ms MS]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -87,32 +124,28 @@ int main(int argc, char **argv)
 		}
 		usleep(10000);
 	}
-	struct llm_hugemem buf;
-	long f0 = minflt();
-	double t0 = now_ms();
-	int err = llm_hugemem_alloc(&buf, mb << 20, dir, flags);
-	if (err) {
-		fprintf(stderr, "weights: allocation of %zu MiB failed: %s\n", mb, strerror(-err));
-		return 1;
+	for (long step = 0; step < steps; ++step) {
+		struct llm_hugemem buf;
+		long f0 = minflt();
+		double t0 = now_ms();
+		int err = llm_hugemem_alloc(&buf, mb << 20, dir, flags);
+		if (err) {
+			fprintf(stderr, "weights: allocation of %zu MiB failed: %s\n", mb, strerror(-err));
+			return 1;
+		}
+		double t1 = now_ms();
+		if (touch)
+			touch_pages(&buf, 0);
+		double t2 = now_ms();
+		long faults = minflt() - f0;
+		printf("kind=%s page_size=%zu len=%zu minflt=%ld alloc_ms=%.2f touch_ms=%.2f thp_bytes=%lld fallback_errno=%d\n",
+		       llm_hugemem_kind_name(buf.kind), buf.page_size, buf.len, faults, t1 - t0, t2 - t1,
+		       llm_hugemem_thp_bytes(&buf), buf.fallback_errno);
+		fflush(stdout);
+		if (step + 1 == steps)
+			hold_buffer(&buf, hold, retouch_ms);
+		llm_hugemem_free(&buf);
 	}
-	double t1 = now_ms();
-	if (touch) {
-		/* One write per 4 KiB, as loading weights would: the fault count
-		 * then shows the page size the kernel really used. */
-		volatile char *p = buf.addr;
-		for (size_t off = 0; off < buf.len; off += 4096)
-			p[off] = (char)off;
-	}
-	double t2 = now_ms();
-	long faults = minflt() - f0;
-	printf("kind=%s page_size=%zu len=%zu minflt=%ld alloc_ms=%.2f touch_ms=%.2f thp_bytes=%lld fallback_errno=%d\n",
-	       llm_hugemem_kind_name(buf.kind), buf.page_size, buf.len, faults, t1 - t0, t2 - t1,
-	       llm_hugemem_thp_bytes(&buf), buf.fallback_errno);
-	fflush(stdout);
-	if (hold < 0)
-		pause();
-	else if (hold > 0)
-		usleep((useconds_t)(hold * 1e6));
-	llm_hugemem_free(&buf);
 	return 0;
 }
+
