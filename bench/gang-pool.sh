@@ -11,17 +11,6 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"
-scn="$build/vm/gang-pool.sh"
-vcpus="${BENCH_VCPUS:-$(( $(nproc) < 4 ? $(nproc) : 4 ))}"
-(( vcpus >= 2 )) || vcpus=2
-{
-    echo "# vcpus: $vcpus"
-    for v in BENCH_REPEATS BENCH_DURATION BENCH_SHARE; do
-        [[ -n "${!v:-}" ]] && echo "$v=\"${!v}\""
-    done
-    cat "$root/bench/vm/gang_pool.sh"
-} >"$scn"
-"$root/tests/vm/run-scenario.sh" "$build" "$scn" >/dev/null || true
-res="$build/vm/gang-pool/results.txt"
-grep -q '^bench: sched=' "$res" || { echo "no benchmark output; see $build/vm/gang-pool/"; exit 1; }
+. "$root/bench/lib/vm-bench.sh"
+vm_bench "$build" gang-pool gang_pool.sh '^bench: sched=' "# vcpus: $(bench_vcpus)" BENCH_REPEATS BENCH_DURATION BENCH_SHARE
 python3 "$root/bench/gang_pool_report.py" "$res"

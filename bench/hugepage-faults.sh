@@ -19,7 +19,7 @@ out="$build/bench-hugepage-faults"; rm -rf "$out"; mkdir -p "$out"
 [[ $(id -u) -eq 0 ]] || { echo "run as root: the daemon reserves a hugetlb pool and mounts hugetlbfs" >&2; exit 1; }
 mnt="$out/hugepages"
 pages=$(( mb / 2 + 8 ))
-. "$root/bench/memory-daemon.sh"
+. "$root/bench/lib/memory-daemon.sh"
 start_memory_daemon "$build" "$out" "$mnt" "$pages" '"thp": { "enabled": "madvise", "defrag": "madvise" },'
 
 : >"$out/runs.txt"

@@ -11,29 +11,37 @@
 # The VM is emulated (TCG): absolute times mean little and caches and TLBs
 # are not modelled. Read the ratios.
 #
+# Then the real engines' rows: llama.cpp (bench/llama-compare.sh) and
+# model load (bench/model-load.sh), and PyTorch (bench/torch-compare.sh)
+# with BENCH_TORCH=1.
+#
 #   sudo bench/llm-compare.sh [BUILD_DIR]
 #       BENCH_REPEATS=3 BENCH_DURATION=8 (s per run) BENCH_WEIGHTS_MB=32 BENCH_MEMORY="4k thp hugetlbfs"
+#       BENCH_REAL=0 (llm-bench only) BENCH_TORCH=1 (add PyTorch)
 #       BENCH_VCPUS (default: the host's cores, 2 to 4)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"
-scn="$build/vm/llm-compare.sh"
-# vCPUs: as many as the host has cores (at most 4). With more vCPUs than
-# cores, a vCPU slows down whenever the others get busy, so noise would slow
-# the job whatever the guest's scheduler does.
-vcpus="${BENCH_VCPUS:-$(( $(nproc) < 4 ? $(nproc) : 4 ))}"
-(( vcpus >= 2 )) || vcpus=2
-{
-    echo "# vcpus: $vcpus"
-    for v in BENCH_REPEATS BENCH_DURATION BENCH_WEIGHTS_MB BENCH_MEMORY; do
-        [[ -n "${!v:-}" ]] && echo "$v=\"${!v}\""
-    done
-    cat "$root/bench/vm/llm_compare.sh"
-} >"$scn"
-"$root/tests/vm/run-scenario.sh" "$build" "$scn" >/dev/null || true
-res="$build/vm/llm-compare/results.txt"
-grep -q '^bench: sched=' "$res" || { echo "no benchmark output; see $build/vm/llm-compare/"; exit 1; }
+. "$root/bench/lib/vm-bench.sh"
+vm_bench "$build" llm-compare llm_compare.sh '^bench: sched=' "# vcpus: $(bench_vcpus)" \
+    BENCH_REPEATS BENCH_DURATION BENCH_WEIGHTS_MB BENCH_MEMORY
 mkdir -p "$root/docs/bench"
 # Plots need gnuplot (Debian's gnuplot-nox); install it once if apt can.
 command -v gnuplot >/dev/null || apt-get install -y -q gnuplot-nox >/dev/null 2>&1 || echo "no gnuplot: tables only"
 python3 "$root/bench/llm_compare_report.py" "$res" "$root/docs/bench"
+
+# The real engines' rows (issue 16), each its own boot or host run:
+# llama.cpp tokens/s and per-token latency from llama-server (VM), model
+# load from hugetlbfs against the page cache (host CPU); PyTorch's pipeline
+# only with BENCH_TORCH=1 (under TCG its noisy runs take seconds per step:
+# docs/benchmarks.md). BENCH_REAL=0 leaves them all out.
+if [[ "${BENCH_REAL:-1}" != 0 ]]; then
+    echo; echo "## llama.cpp (bench/llama-compare.sh)"; echo
+    "$root/bench/llama-compare.sh" "$build" || echo "llama-compare failed"
+    echo; echo "## Model load (bench/model-load.sh)"; echo
+    "$root/bench/model-load.sh" "$build" || echo "model-load failed"
+    if [[ "${BENCH_TORCH:-0}" != 0 ]]; then
+        echo; echo "## PyTorch (bench/torch-compare.sh)"; echo
+        "$root/bench/torch-compare.sh" "$build" || echo "torch-compare failed"
+    fi
+fi

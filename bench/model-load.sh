@@ -49,7 +49,7 @@ fi
 mb=$(( $(stat -c %s "$model") >> 20 ))
 
 mnt="$out/hugepages"
-. "$root/bench/memory-daemon.sh"
+. "$root/bench/lib/memory-daemon.sh"
 start_memory_daemon "$build" "$out" "$mnt" $(( mb / 2 + 8 ))
 
 t0=$(date +%s%N)

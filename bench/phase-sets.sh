@@ -10,19 +10,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"
-scn="$build/vm/phase-sets.sh"
-vcpus="${BENCH_VCPUS:-$(( $(nproc) < 4 ? $(nproc) : 4 ))}"
-(( vcpus >= 2 )) || vcpus=2
-{
-    echo "# vcpus: $vcpus"
-    for v in BENCH_REPEATS BENCH_DURATION BENCH_SWITCH_MS; do
-        [[ -n "${!v:-}" ]] && echo "$v=\"${!v}\""
-    done
-    cat "$root/bench/vm/phase_sets.sh"
-} >"$scn"
-"$root/tests/vm/run-scenario.sh" "$build" "$scn" >/dev/null || true
-res="$build/vm/phase-sets/results.txt"
-grep -q '^bench: sets=' "$res" || { echo "no benchmark output; see $build/vm/phase-sets/"; exit 1; }
+. "$root/bench/lib/vm-bench.sh"
+vm_bench "$build" phase-sets phase_sets.sh '^bench: sets=' "# vcpus: $(bench_vcpus)" BENCH_REPEATS BENCH_DURATION BENCH_SWITCH_MS
 /usr/bin/python3 - "$res" <<'PY'
 import re, statistics, sys
 runs = {}

@@ -9,11 +9,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${1:-$root/build}"
-scn="$build/vm/sched-overhead.sh"
-{ echo "BENCH_ROUNDS=${BENCH_ROUNDS:-5}"; cat "$root/bench/vm/sched_overhead.sh"; } >"$scn"
-"$root/tests/vm/run-scenario.sh" "$build" "$scn" >/dev/null || true
-res="$build/vm/sched-overhead/results.txt"
-grep '^bench:' "$res" >/dev/null || { echo "no benchmark output; see $build/vm/sched-overhead/"; exit 1; }
+. "$root/bench/lib/vm-bench.sh"
+BENCH_ROUNDS="${BENCH_ROUNDS:-5}"
+vm_bench "$build" sched-overhead sched_overhead.sh '^bench:' "" BENCH_ROUNDS
 python3 - "$res" <<'PY'
 import statistics, sys
 runs = {}

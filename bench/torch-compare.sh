@@ -9,20 +9,12 @@
 # p50/p99 over every step of each case. The issue's target: the noisy p99
 # at most 1.2x the quiet p99, and no worse than nice -20 + taskset's.
 #
-#   sudo bench/torch-compare.sh [BUILD_DIR]   (BENCH_REPEATS=1 BENCH_STEPS=20; the first run, at 2 x 60, outlasted its 3000 s boot)
+#   sudo bench/torch-compare.sh [BUILD_DIR]   (BENCH_REPEATS=2 BENCH_STEPS=30; 2 vCPUs, multi-threaded TCG, about 10 minutes)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"
-scn="$build/vm/torch-compare.sh"
-{
-    for v in BENCH_REPEATS BENCH_STEPS; do
-        [[ -n "${!v:-}" ]] && echo "$v=\"${!v}\""
-    done
-    cat "$root/bench/vm/torch_compare.sh"
-} >"$scn"
-"$root/tests/vm/run-scenario.sh" "$build" "$scn" >/dev/null || true
-res="$build/vm/torch-compare/results.txt"
-grep -q '^bench: case=' "$res" || { echo "no benchmark output; see $build/vm/torch-compare/"; exit 1; }
+. "$root/bench/lib/vm-bench.sh"
+vm_bench "$build" torch-compare torch_compare.sh '^bench: case=' "" BENCH_REPEATS BENCH_STEPS
 /usr/bin/python3 - "$res" <<'PY'
 import statistics, sys
 steps = {}

@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# Guest side of bench/llama-compare.sh: llama-bench token generation quiet
-# and beside 2x CPU oversubscription, under the default scheduler, nice -20
-# and llm-schedd (tests/vm/scenarios/data/llama.json), interleaved by repeat
-# in one boot. One "bench:" line per run with every sample's tokens/s.
+# Guest side of bench/llama-compare.sh: llama-bench token generation, and
+# streamed completions from llama-server timed per token (tools/tokenlat.c),
+# quiet and beside 2x CPU oversubscription, under the default scheduler,
+# nice -20 and llm-schedd (configs/examples/inference.json), interleaved by
+# repeat in one boot. One "bench:" line per run: every sample's tokens/s
+# (llama-bench) or every token's latency and each request's time to first
+# token (llama-server).
 # llama: yes
-# timeout: 1500
+# timeout: 2400
 
 harness_rt
 repeats="${BENCH_REPEATS:-3}"
@@ -18,6 +21,16 @@ run() {  # run CASE PREFIX...
     s=$(jq -r '[.[0].samples_ts[]] | map(tostring) | join(",")' /tmp/tg.json 2>/dev/null)
     echo "bench: case=$c samples=$s"
     runs=$((runs + 1)); [ -n "$s" ] || empty=$((empty + 1))
+    serve "$c" "$@"
+}
+serve() {  # serve CASE PREFIX...: BENCH_REQUESTS completions of 32 tokens
+    local c="$1" line=; shift
+    if llama_server_on "$@"; then
+        line=$(tokenlat --requests "${BENCH_REQUESTS:-2}" --tokens 32 --samples)
+        llama_server_off
+    fi
+    echo "bench: case=$c itl=$(kv "$line" samples) ttft=$(kv "$line" ttft)"
+    runs=$((runs + 1)); [ -n "$line" ] || empty=$((empty + 1))
 }
 cp configs/examples/inference.json /tmp/policy.json
 for r in $(seq "$repeats"); do
@@ -31,4 +44,4 @@ for r in $(seq "$repeats"); do
     run llm_quiet $NORMAL
     stop_daemon
 done
-check "every run gave samples ($runs runs, $empty empty)" test "$runs" -eq $(( 5 * repeats )) -a "$empty" -eq 0
+check "every run gave samples ($runs runs, $empty empty)" test "$runs" -eq $(( 10 * repeats )) -a "$empty" -eq 0
