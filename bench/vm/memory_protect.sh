@@ -4,8 +4,8 @@
 # allocates, touches and frees 64 MiB (activations); the hog (batch class)
 # holds 200 MiB and writes all of it again every 500 ms. Both live in
 # llm.slice, whose memory.high is set to the hog's size + BENCH_SLACK_MB
-# (default 16; the host
-# budget a systemd MemoryHigh on the slice would be), so train's steps
+# (default 16; the host budget a systemd MemoryHigh on the slice would
+# be), so train's steps
 # push the slice over its budget and stall in reclaim. zram swap (the
 # guest has no disk) lets the kernel take memory back from either. Cases,
 # interleaved by repeat, each a live reload of one daemon onto its policy,

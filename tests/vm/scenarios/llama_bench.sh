@@ -55,9 +55,7 @@ serve() {
 
 tg default_quiet $NORMAL
 check "llama-bench runs in the guest ($tg_default_quiet tokens/s quiet)" ge "$tg_default_quiet" 1
-noise=
-for i in 1 2 3 4; do $NORMAL schedprobe spin --comm noise --seconds 400 >/dev/null & noise="$noise $!"; done
-sleep 1
+noise_on 4
 tg default_noisy $NORMAL
 serve default_noisy $NORMAL
 tg nice_noisy chrt -o 0 nice -n -20
@@ -73,7 +71,7 @@ check "llama-server streams every token beside the noise under llm-schedd (per-t
     awk -v a="$itl_llm_noisy" 'BEGIN { exit !(a > 0) }'
 check "  with a lower per-token p99 than under the default scheduler ($itl_default_noisy ms)" \
     awk -v a="$itl_llm_noisy" -v b="$itl_default_noisy" 'BEGIN { exit !(a > 0 && a < b) }'
-kill $noise 2>/dev/null; wait $noise 2>/dev/null
+noise_off
 tg llm_quiet $NORMAL
 rt() { class_stat "$1" runtime_ns; }
 check "llama-bench ran in the example's serve class ($(( $(rt serve) / 1000000 )) ms of runtime)" \
